@@ -1,0 +1,1 @@
+"""Recon SMS ingest: The SMS provider's webhooks: staff texts in, delivery statuses."""

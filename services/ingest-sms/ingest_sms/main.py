@@ -1,0 +1,17 @@
+"""The ingest-sms app: `uvicorn --factory ingest_sms.main:create_app`."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from recon.service.app import create_service_app
+from recon.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    return create_service_app(
+        "ingest-sms",
+        title="Recon SMS ingest",
+        description="The SMS provider's webhooks: staff texts in, delivery statuses.",
+        settings=settings,
+    )

@@ -1,0 +1,1 @@
+"""Recon inventory sync: DMS inventory feeds (JSON and CSV) onto the board."""

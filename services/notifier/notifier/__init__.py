@@ -1,0 +1,1 @@
+"""Recon notifier: Texts the next person in line and sends the morning standup."""

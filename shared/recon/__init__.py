@@ -1,0 +1,1 @@
+"""Recon Board: the package every service shares (settings, database, domain rules, events)."""

@@ -1,0 +1,1 @@
+"""Database access: the models, the engine and session, and migrations."""

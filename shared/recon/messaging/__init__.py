@@ -1,0 +1,1 @@
+"""NATS JetStream: the connection, the RECON stream, the outbox relay and event consumers."""

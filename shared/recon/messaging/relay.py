@@ -1,0 +1,119 @@
+"""The outbox relay: publishes committed events from the `outbox` table to JetStream.
+
+Every writer service runs one. Only the copy holding a Postgres advisory lock publishes (the
+others stand by), so events leave in outbox order and per-unit order holds. A row is deleted
+only after JetStream acknowledged it; `Nats-Msg-Id` = event id lets JetStream drop the
+re-publish that follows a crash between ack and delete.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+from nats.js import JetStreamContext
+from prometheus_client import Counter, Gauge
+
+log = logging.getLogger(__name__)
+
+NOTIFY_CHANNEL = "recon_outbox"
+# Any fixed 64-bit key, the same in every copy of every service.
+RELAY_LOCK_KEY = 0x5245434F4E  # "RECON"
+
+PUBLISHED = Counter("recon_outbox_published_total", "Events published from the outbox")
+PUBLISH_FAILURES = Counter("recon_outbox_publish_failures_total", "Failed outbox publishes")
+ACTIVE = Gauge("recon_outbox_relay_active", "1 while this copy is the publishing relay")
+
+
+@dataclass
+class OutboxRelay:
+    dsn: str
+    js: JetStreamContext
+    batch_size: int = 500
+    poll_seconds: float = 2.0
+    standby_seconds: float = 1.0
+    publish_timeout: float = 5.0
+    max_backoff: float = 5.0
+    active: bool = False
+    _wake: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def run(self) -> None:
+        """Relay until cancelled; any failure (Postgres or NATS down) is retried with backoff."""
+        backoff = 0.1
+        while True:
+            try:
+                connection = await asyncpg.connect(self.dsn)
+            except (OSError, asyncpg.PostgresError) as exc:
+                log.warning("outbox relay cannot reach Postgres: %s", exc)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self.max_backoff)
+                continue
+            try:
+                await self._relay(connection)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                PUBLISH_FAILURES.inc()
+                log.warning("outbox relay paused (%s); retrying in %.1fs", exc, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self.max_backoff)
+            else:
+                backoff = 0.1
+            finally:
+                self._set_active(False)
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(connection.close(timeout=2))
+
+    def _set_active(self, active: bool) -> None:
+        self.active = active
+        ACTIVE.set(1 if active else 0)
+
+    async def _relay(self, connection: asyncpg.Connection) -> None:
+        while not await connection.fetchval("SELECT pg_try_advisory_lock($1)", RELAY_LOCK_KEY):
+            await asyncio.sleep(self.standby_seconds)
+        self._set_active(True)
+        await connection.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
+        while True:
+            self._wake.clear()
+            while await self.publish_batch(connection) == self.batch_size:
+                pass
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+
+    async def publish_batch(self, connection: asyncpg.Connection) -> int:
+        """Publish the oldest rows and delete the ones JetStream acknowledged; returns rows read.
+
+        Publishes are pipelined on one connection, so they reach the stream in outbox order.
+        """
+        rows = await connection.fetch(
+            "SELECT id, event_id, subject, payload::text AS payload FROM outbox ORDER BY id LIMIT $1",
+            self.batch_size,
+        )
+        if not rows:
+            return 0
+        futures = [
+            await self.js.publish_async(
+                row["subject"],
+                row["payload"].encode(),
+                headers={"Nats-Msg-Id": str(row["event_id"])},
+            )
+            for row in rows
+        ]
+        _done, pending = await asyncio.wait(futures, timeout=self.publish_timeout)
+        for future in pending:
+            future.cancel()
+        acked = [row["id"] for row, future in zip(rows, futures, strict=True) if _acked(future)]
+        if acked:
+            await connection.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", acked)
+            PUBLISHED.inc(len(acked))
+        if len(acked) < len(rows):
+            raise ConnectionError(f"JetStream acknowledged {len(acked)} of {len(rows)} events")
+        return len(rows)
+
+
+def _acked(future: asyncio.Future[Any]) -> bool:
+    return future.done() and not future.cancelled() and future.exception() is None

@@ -1,0 +1,1 @@
+"""What every Recon service shares: the app factory, its lifespan, health and metrics."""

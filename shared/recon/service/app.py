@@ -1,0 +1,160 @@
+"""The app factory every service uses: lifespan-managed Postgres pool and NATS connection,
+the outbox relay for writers, background workers, `/healthz`, `/readyz` and `/metrics`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
+from sqlalchemy import text
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from recon.db.session import create_engine, create_sessionmaker
+from recon.messaging.jetstream import connect, ensure_stream
+from recon.messaging.relay import OutboxRelay
+from recon.service.deps import StateDep
+from recon.service.errors import install_error_handlers
+from recon.service.state import ServiceState
+from recon.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+Worker = Callable[[ServiceState], Coroutine[Any, Any, None]]
+
+REQUEST_SECONDS = Histogram(
+    "recon_http_request_seconds",
+    "HTTP requests by route and status",
+    ["service", "method", "route", "status"],
+    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+
+
+def create_service_app(
+    name: str,
+    *,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter] = (),
+    relay: bool = True,
+    workers: Sequence[Worker] = (),
+    settings: Settings | None = None,
+) -> FastAPI:
+    """A Recon service. `relay` runs the outbox relay (every writer does); `workers` are
+    long-running tasks (consumers, pollers) started after the connections are up."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        config = settings or get_settings()
+        logging.basicConfig(level=config.log_level, format="%(asctime)s %(name)s %(message)s")
+        engine = create_engine(config.database_url, pool_size=config.db_pool_size)
+        nats_client = await connect(config.nats_url, name=f"recon-{name}")
+        js = nats_client.jetstream()
+        await ensure_stream(js)
+        state = ServiceState(
+            name=name,
+            settings=config,
+            engine=engine,
+            sessions=create_sessionmaker(engine),
+            nats=nats_client,
+            js=js,
+        )
+        app.state.recon = state
+        tasks: list[asyncio.Task[None]] = []
+        if relay:
+            outbox = OutboxRelay(
+                dsn=config.asyncpg_dsn,
+                js=js,
+                batch_size=config.outbox_batch_size,
+                poll_seconds=config.outbox_poll_seconds,
+            )
+            app.state.relay = outbox
+            tasks.append(asyncio.create_task(outbox.run(), name=f"{name}-relay"))
+        for worker in workers:
+            tasks.append(asyncio.create_task(worker(state), name=f"{name}-{worker.__name__}"))
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+            with contextlib.suppress(Exception):
+                await nats_client.drain()
+            await engine.dispose()
+
+    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    install_error_handlers(app)
+    app.add_middleware(RequestMetrics, service=name)
+    app.include_router(_operations_router())
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+def _operations_router() -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/healthz", summary="The process is alive")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz", summary="Postgres and NATS are reachable (503 otherwise)")
+    async def readyz(state: StateDep) -> JSONResponse:
+        checks = {"postgres": await _postgres_ok(state), "nats": state.nats.is_connected}
+        ready = all(checks.values())
+        body = {"status": "ready" if ready else "unavailable", "checks": checks}
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+async def _postgres_ok(state: ServiceState) -> bool:
+    try:
+        async with asyncio.timeout(2), state.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception:
+        return False
+    return True
+
+
+class RequestMetrics:
+    """Times every request by its route template (not its path, which would explode labels)."""
+
+    def __init__(self, app: ASGIApp, *, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_status)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", "unmatched")
+            REQUEST_SECONDS.labels(self.service, scope["method"], template, str(status)).observe(
+                time.perf_counter() - started
+            )

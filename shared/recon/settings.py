@@ -1,0 +1,67 @@
+"""Settings every service reads from the environment, read once per process."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Operators paste plain postgres:// URLs; the services speak asyncpg."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url.removeprefix(prefix)
+    return url
+
+
+class Settings(BaseSettings):
+    """One settings object for all services; each reads only what it needs.
+
+    Every field is documented in the README's configuration table.
+    """
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore")
+
+    environment: Literal["development", "test", "production"] = Field(
+        default="development", alias="RECON_ENV"
+    )
+    database_url: str = Field(alias="DATABASE_URL")
+    nats_url: str = Field(alias="NATS_URL")
+    admin_token: SecretStr = Field(alias="RECON_ADMIN_TOKEN")
+    db_pool_size: int = Field(default=10, alias="RECON_DB_POOL_SIZE")
+
+    public_base_url: str = Field(default="http://127.0.0.1:8001", alias="PUBLIC_BASE_URL")
+    board_base_url: str = Field(default="http://127.0.0.1:8000", alias="BOARD_BASE_URL")
+    sms_provider: Literal["log", "twilio"] = Field(default="log", alias="SMS_PROVIDER")
+    twilio_account_sid: str = Field(default="", alias="TWILIO_ACCOUNT_SID")
+    twilio_auth_token: SecretStr = Field(default=SecretStr(""), alias="TWILIO_AUTH_TOKEN")
+    twilio_api_base_url: str = Field(default="https://api.twilio.com", alias="TWILIO_API_BASE_URL")
+
+    outbox_poll_seconds: float = Field(default=2.0, alias="RECON_OUTBOX_POLL_SECONDS")
+    outbox_batch_size: int = Field(default=500, alias="RECON_OUTBOX_BATCH_SIZE")
+    log_level: str = Field(default="INFO", alias="RECON_LOG_LEVEL")
+
+    @field_validator("database_url")
+    @classmethod
+    def _use_asyncpg_driver(cls, url: str) -> str:
+        return sqlalchemy_url(url)
+
+    @field_validator("admin_token")
+    @classmethod
+    def _refuse_weak_admin_token(cls, token: SecretStr) -> SecretStr:
+        if len(token.get_secret_value()) < 16:
+            raise ValueError("RECON_ADMIN_TOKEN must be at least 16 characters")
+        return token
+
+    @property
+    def asyncpg_dsn(self) -> str:
+        """The database URL as asyncpg itself takes it (for LISTEN and the relay)."""
+        return self.database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()  # type: ignore[call-arg,unused-ignore]  # filled from the environment

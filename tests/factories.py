@@ -1,0 +1,115 @@
+"""Builders of test data through the real domain functions: each test makes its own store."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import secrets
+import string
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from recon.db.models import Staff, Store, Unit
+from recon.domain import units
+from recon.domain.event_log import Cause
+from recon.events import Actor
+from recon.events.types import VehicleFields
+
+API_CAUSE = Cause(actor=Actor(kind="api", name="test client"), source="api", service="tests")
+INVENTORY_CAUSE = Cause(
+    actor=Actor(kind="inventory", name="DMS"), source="inventory", service="tests"
+)
+
+_phones = itertools.count(1000)
+_VIN_CHARS = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
+_WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
+_VALUES = {
+    **{str(d): d for d in range(10)},
+    **dict(zip("ABCDEFGH", range(1, 9), strict=True)),
+    **dict(zip("JKLMN", range(1, 6), strict=True)),
+    "P": 7,
+    "R": 9,
+    **dict(zip("STUVWXYZ", range(2, 10), strict=True)),
+}
+
+
+def random_vin() -> str:
+    """A VIN with a correct check digit (position 9)."""
+    chars = [random.choice(_VIN_CHARS) for _ in range(17)]
+    chars[8] = "0"
+    total = sum(_VALUES[c] * w for c, w in zip(chars, _WEIGHTS, strict=True))
+    check = total % 11
+    chars[8] = "X" if check == 10 else str(check)
+    return "".join(chars)
+
+
+def unique_slug(prefix: str = "store") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def unique_sms_number() -> str:
+    return "+1512" + "".join(random.choices(string.digits, k=7))
+
+
+async def make_store(sessions: async_sessionmaker[AsyncSession], **fields: object) -> Store:
+    async with sessions() as session, session.begin():
+        store = Store(
+            slug=fields.pop("slug", None) or unique_slug(),
+            name=fields.pop("name", "Test Motors"),
+            sms_number=fields.pop("sms_number", None) or unique_sms_number(),
+            board_token=secrets.token_urlsafe(24),
+            **fields,
+        )
+        session.add(store)
+    return store
+
+
+async def make_staff(
+    sessions: async_sessionmaker[AsyncSession],
+    store: Store,
+    *,
+    role: str = "technician",
+    name: str | None = None,
+    phone: str | None = None,
+) -> Staff:
+    async with sessions() as session, session.begin():
+        staff = Staff(
+            store_id=store.id,
+            name=name or f"{role.title()} {next(_phones)}",
+            phone=phone or "+1737555" + f"{next(_phones):04d}"[-4:],
+            role=role,
+        )
+        session.add(staff)
+    return staff
+
+
+async def make_unit(
+    sessions: async_sessionmaker[AsyncSession],
+    store: Store,
+    *,
+    stage: str = "intake",
+    stock_number: str | None = None,
+    **vehicle: object,
+) -> Unit:
+    fields = {
+        "vin": random_vin(),
+        "stock_number": stock_number or f"{random.randint(10000, 99999)}",
+        "year": 2019,
+        "make": "Chevrolet",
+        "model": "Silverado",
+        "exterior_color": "White",
+        "mileage": 42000,
+        **vehicle,
+    }
+    async with sessions() as session, session.begin():
+        unit = await units.create_unit(
+            session,
+            store_id=store.id,
+            vehicle=VehicleFields.model_validate(fields),
+            cause=INVENTORY_CAUSE,
+        )
+        if stage != "intake":
+            await units.move_unit(session, unit, to_stage=stage, cause=API_CAUSE)
+    async with sessions() as session:
+        return await units.get_unit(session, store_id=store.id, ref=unit.id)

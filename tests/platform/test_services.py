@@ -1,0 +1,53 @@
+"""Every service starts with its connections, and answers health, readiness and metrics."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from recon.devstack.servers import EmbeddedNats
+from recon.settings import Settings
+
+SERVICE_APPS = ["board_api.main", "ingest_sms.main", "inventory_sync.main", "notifier.main"]
+
+
+@asynccontextmanager
+async def serving(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield client
+
+
+@pytest.mark.parametrize("module", SERVICE_APPS)
+async def test_service_is_healthy_ready_and_measured(module: str, settings: Settings) -> None:
+    app = importlib.import_module(module).create_app(settings)
+    async with serving(app) as client:
+        assert (await client.get("/healthz")).json() == {"status": "ok"}
+        ready = await client.get("/readyz")
+        assert ready.status_code == 200, ready.text
+        assert ready.json()["checks"] == {"postgres": True, "nats": True}
+        metrics = await client.get("/metrics")
+        assert metrics.status_code == 200
+        assert "recon_http_request_seconds" in metrics.text
+
+
+async def test_readyz_is_503_when_nats_goes_away(settings: Settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    nats = EmbeddedNats(tmp_path / "nats").start()
+    app = importlib.import_module("board_api.main").create_app(
+        settings.model_copy(update={"nats_url": nats.url})
+    )
+    try:
+        async with serving(app) as client:
+            assert (await client.get("/readyz")).status_code == 200
+            nats.stop()
+            response = await client.get("/readyz")
+            assert response.status_code == 503
+            assert response.json()["checks"]["nats"] is False
+    finally:
+        nats.stop()
