@@ -1,0 +1,98 @@
+"""What every benchmark shares: real servers (embedded unless DATABASE_URL / NATS_URL are
+set), migrated once, and the figures they report. Benchmarks measure; they assert nothing."""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import statistics
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from recon.db.migrate import upgrade
+from recon.devstack.servers import EmbeddedNats, EmbeddedPostgres
+from recon.settings import Settings, sqlalchemy_url
+
+ROOT = Path(__file__).resolve().parent.parent
+ADMIN_TOKEN = "bench-admin-token-" + "x" * 16
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    value: float
+    unit: str
+    target: str = ""
+
+
+@dataclass
+class BenchServers:
+    settings: Settings
+    postgres: EmbeddedPostgres | None
+    nats: EmbeddedNats | None
+
+
+@contextmanager
+def bench_servers() -> Iterator[BenchServers]:
+    workdir = ROOT / ".local" / f"bench-{os.getpid()}"
+    postgres = nats = None
+    try:
+        if os.environ.get("DATABASE_URL"):
+            database_url = sqlalchemy_url(os.environ["DATABASE_URL"])
+        else:
+            postgres = EmbeddedPostgres(workdir / "postgres", durable=False).start()
+            database_url = postgres.url()
+        if os.environ.get("NATS_URL"):
+            nats_url = os.environ["NATS_URL"]
+        else:
+            nats = EmbeddedNats(workdir / "nats").start()
+            nats_url = nats.url
+        upgrade(database_url)
+        settings = Settings.model_validate(
+            {
+                "DATABASE_URL": database_url,
+                "NATS_URL": nats_url,
+                "RECON_ADMIN_TOKEN": ADMIN_TOKEN,
+                "RECON_ENV": "test",
+            }
+        )
+        yield BenchServers(settings=settings, postgres=postgres, nats=nats)
+    finally:
+        if nats is not None:
+            nats.stop()
+        if postgres is not None:
+            postgres.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def percentile(samples: Sequence[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def median(samples: Sequence[float]) -> float:
+    return statistics.median(samples) if samples else float("nan")
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def rss_mb(pid: int) -> float:
+    """Current resident memory of a process, in MB."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def as_json(figures: Sequence[Figure]) -> list[dict[str, object]]:
+    return [asdict(figure) for figure in figures]
