@@ -59,9 +59,14 @@ class History:
         await self.session.flush()
         vehicle = ev.VehicleFields(vin=unit.vin, stock_number=stock_number, received_at=received_at)
         await self.event(
-            unit, ev.UnitCreated, at=received_at, actor=DMS, source="inventory",
-            vehicle=vehicle, stage="intake",
-        )  # fmt: skip
+            unit,
+            ev.UnitCreated,
+            at=received_at,
+            actor=DMS,
+            source="inventory",
+            vehicle=vehicle,
+            stage="intake",
+        )
         return unit
 
     async def moved(
@@ -76,9 +81,16 @@ class History:
         source: str = "api",
     ) -> None:
         await self.event(
-            unit, ev.UnitStageChanged, at=at, actor=_actor(by), source=source,
-            from_stage=from_stage, to_stage=to_stage, reason="move", days_in_previous_stage=days,
-        )  # fmt: skip
+            unit,
+            ev.UnitStageChanged,
+            at=at,
+            actor=_actor(by),
+            source=source,
+            from_stage=from_stage,
+            to_stage=to_stage,
+            reason="move",
+            days_in_previous_stage=days,
+        )
 
     async def event(
         self,
@@ -214,15 +226,23 @@ async def build_history(
     await h.moved(hh, "photos", "frontline", at=d(4, 20), days=0.5)
 
     u = await h.unit(
-        "D400", received_at=d(7, 8), stage="mechanical", stage_entered_at=d(8, 8),
+        "D400",
+        received_at=d(7, 8),
+        stage="mechanical",
+        stage_entered_at=d(8, 8),
         blocker_kind="parts",
-    )  # fmt: skip
+    )
     await h.moved(u, "intake", "inspection", at=d(7, 20), days=0.5)
     await h.moved(u, "inspection", "mechanical", at=d(8, 8), days=0.5)
     await h.event(
-        u, ev.UnitBlocked, at=d(8, 12), actor=_actor(tina), source="sms",
-        kind="parts", stage="mechanical",
-    )  # fmt: skip
+        u,
+        ev.UnitBlocked,
+        at=d(8, 12),
+        actor=_actor(tina),
+        source="sms",
+        kind="parts",
+        stage="mechanical",
+    )
 
     e = await h.unit(
         "E500", received_at=d(-5), stage="sublet", stage_entered_at=d(-3), blocker_kind="vendor"
@@ -247,14 +267,24 @@ async def build_history(
     for unit, name in ((a, "front brakes"), (b, "oil change")):
         await h.event(unit, ev.WorkItemOpened, at=d(2, 9), work_item_id=uuid.uuid4(), name=name)
     await h.event(
-        b, ev.WorkItemOpened, at=d(3, 21), actor=_actor(tina), source="sms",
-        work_item_id=uuid.uuid4(), name="wipers",
-    )  # fmt: skip
+        b,
+        ev.WorkItemOpened,
+        at=d(3, 21),
+        actor=_actor(tina),
+        source="sms",
+        work_item_id=uuid.uuid4(),
+        name="wipers",
+    )
     for unit in (a, b):
         await h.event(
-            unit, ev.WorkItemDone, at=d(4, 10), actor=_actor(tina), source="sms",
-            work_item_id=uuid.uuid4(), name="brakes",
-        )  # fmt: skip
+            unit,
+            ev.WorkItemDone,
+            at=d(4, 10),
+            actor=_actor(tina),
+            source="sms",
+            work_item_id=uuid.uuid4(),
+            name="brakes",
+        )
 
     # Texts: four from Tina and one from an unknown phone in the window, one before it.
     for hours in (9, 10, 11, 12):

@@ -68,8 +68,17 @@ class TestMetricsEndpoint:
         )
         assert len(frontline["trend"]) == 10
         assert [p["units_reached_frontline"] for p in frontline["trend"]] == [
-            0, 0, 0, 0, 2, 0, 1, 0, 1, 0,
-        ]  # fmt: skip
+            0,
+            0,
+            0,
+            0,
+            2,
+            0,
+            1,
+            0,
+            1,
+            0,
+        ]
         assert body["dwell"]["bottleneck_stage"] == "sublet"
         assert [s["average_days"] for s in body["dwell"]["stages"]] == [0.75, 1, 2, 3, 0.5, 0.5]
         assert body["units_now"]["in_recon"] == 2
@@ -159,8 +168,13 @@ class TestDwellChart:
         root = parse_svg(response)
         bars = [r for r in root.iter(f"{SVG_NS}rect") if "bar" in (r.get("class") or "")]
         assert [bar.get("data-stage") for bar in bars] == [
-            "intake", "inspection", "mechanical", "sublet", "detail", "photos",
-        ]  # fmt: skip
+            "intake",
+            "inspection",
+            "mechanical",
+            "sublet",
+            "detail",
+            "photos",
+        ]
         widths = {bar.get("data-stage"): float(bar.get("width", 0)) for bar in bars}
         assert widths["sublet"] == max(widths.values())
         assert widths["mechanical"] == pytest.approx(widths["sublet"] * 2 / 3, rel=0.01)
