@@ -92,6 +92,27 @@ class History:
             days_in_previous_stage=days,
         )
 
+    async def work_item(
+        self,
+        unit: Unit,
+        model: type[ev.WorkItemOpened | ev.WorkItemDone],
+        name: str,
+        *,
+        at: datetime,
+        by: Staff | None = None,
+        source: str = "api",
+    ) -> None:
+        # The work item's own id only matters to the board, not to the metrics.
+        await self.event(
+            unit,
+            model,
+            at=at,
+            actor=_actor(by),
+            source=source,
+            work_item_id=uuid.uuid4(),
+            name=name,
+        )
+
     async def event(
         self,
         unit: Unit,
@@ -263,28 +284,12 @@ async def build_history(
     await h.moved(g, "detail", "frontline", at=d(1, 12), days=0.5)
 
     # Work items: three opened in the window (one by text), two done by text, one before it.
-    await h.event(a, ev.WorkItemOpened, at=d(-1), work_item_id=uuid.uuid4(), name="tires")
-    for unit, name in ((a, "front brakes"), (b, "oil change")):
-        await h.event(unit, ev.WorkItemOpened, at=d(2, 9), work_item_id=uuid.uuid4(), name=name)
-    await h.event(
-        b,
-        ev.WorkItemOpened,
-        at=d(3, 21),
-        actor=_actor(tina),
-        source="sms",
-        work_item_id=uuid.uuid4(),
-        name="wipers",
-    )
-    for unit in (a, b):
-        await h.event(
-            unit,
-            ev.WorkItemDone,
-            at=d(4, 10),
-            actor=_actor(tina),
-            source="sms",
-            work_item_id=uuid.uuid4(),
-            name="brakes",
-        )
+    await h.work_item(a, ev.WorkItemOpened, "tires", at=d(-1))
+    await h.work_item(a, ev.WorkItemOpened, "front brakes", at=d(2, 9))
+    await h.work_item(b, ev.WorkItemOpened, "oil change", at=d(2, 9))
+    await h.work_item(b, ev.WorkItemOpened, "wipers", at=d(3, 21), by=tina, source="sms")
+    await h.work_item(a, ev.WorkItemDone, "front brakes", at=d(4, 10), by=tina, source="sms")
+    await h.work_item(b, ev.WorkItemDone, "oil change", at=d(4, 10), by=tina, source="sms")
 
     # Texts: four from Tina and one from an unknown phone in the window, one before it.
     for hours in (9, 10, 11, 12):

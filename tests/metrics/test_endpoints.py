@@ -228,3 +228,9 @@ class TestDaysToFrontlineChart:
         root = parse_svg(response)
         assert not list(root.iter(f"{SVG_NS}circle"))
         assert "No car reached frontline in this window" in texts(root)
+
+
+async def test_an_unknown_chart_is_a_clear_4xx(client: httpx.AsyncClient, store: Store) -> None:
+    response = await client.get(metrics_url(store, "/charts/pie.svg"), headers=ADMIN)
+    assert response.status_code == 422
+    assert "dwell" in response.json()["detail"]

@@ -3,6 +3,7 @@ recon.metrics, the one home of the metric definitions."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -35,29 +36,25 @@ async def get_metrics(
     return await compute_store_metrics(session, store=store, days=days)
 
 
-@router.get(
-    "/charts/dwell.svg",
-    summary="Average days per stage, bottleneck highlighted (SVG)",
-    response_class=Response,
-    responses={200: {"content": {SVG: {}}}},
-)
-async def dwell_chart(
-    store: ReadableStoreDep, session: SessionDep, days: WindowDays = 30
-) -> Response:
-    metrics = await compute_store_metrics(session, store=store, days=days)
-    svg = charts.dwell_chart(metrics.dwell, days=days)
-    return Response(svg, media_type=SVG, headers=CHART_HEADERS)
+class Chart(StrEnum):
+    DWELL = "dwell"
+    DAYS_TO_FRONTLINE = "days-to-frontline"
+
+
+def _draw(chart: Chart, metrics: StoreMetrics, days: int) -> str:
+    if chart is Chart.DWELL:
+        return charts.dwell_chart(metrics.dwell, days=days)
+    return charts.frontline_trend_chart(metrics.days_to_frontline, days=days)
 
 
 @router.get(
-    "/charts/days-to-frontline.svg",
-    summary="Daily average days to frontline (SVG)",
+    "/charts/{chart}.svg",
+    summary="A metrics chart as SVG: `dwell` (days per stage) or `days-to-frontline` (trend)",
     response_class=Response,
     responses={200: {"content": {SVG: {}}}},
 )
-async def days_to_frontline_chart(
-    store: ReadableStoreDep, session: SessionDep, days: WindowDays = 30
+async def get_chart(
+    chart: Chart, store: ReadableStoreDep, session: SessionDep, days: WindowDays = 30
 ) -> Response:
     metrics = await compute_store_metrics(session, store=store, days=days)
-    svg = charts.frontline_trend_chart(metrics.days_to_frontline, days=days)
-    return Response(svg, media_type=SVG, headers=CHART_HEADERS)
+    return Response(_draw(chart, metrics, days), media_type=SVG, headers=CHART_HEADERS)
