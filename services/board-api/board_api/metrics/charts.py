@@ -62,6 +62,7 @@ def dwell_chart(dwell: Dwell, *, days: int) -> str:
             )
         )
         bar_end = plot_left
+        target_x = x(stage.target_days) if stage.target_days is not None else None
         if stage.average_days is None:
             parts.append(_text(plot_left + 8, middle + 6, "no moves", size=17, fill=MUTED))
         else:
@@ -77,9 +78,7 @@ def dwell_chart(dwell: Dwell, *, days: int) -> str:
                 f'height="{row_height - 20}" rx="4" fill="{BOTTLENECK if bottleneck else BAR}">'
                 f"<title>{escape(tooltip)}</title></rect>"
             )
-        if stage.target_days is not None:
-            target_x = x(stage.target_days)
-            bar_end = max(bar_end, target_x)
+        if target_x is not None:
             parts.append(
                 f'<line class="target" data-stage={quoteattr(stage.stage)} x1="{target_x:.1f}" '
                 f'y1="{y + 4}" x2="{target_x:.1f}" y2="{y + row_height - 4}" stroke="{TARGET}" '
@@ -87,15 +86,12 @@ def dwell_chart(dwell: Dwell, *, days: int) -> str:
                 f"{escape(f'{stage.label} target: {stage.target_days:g} days')}</title></line>"
             )
         if stage.average_days is not None:
-            parts.append(
-                _text(
-                    bar_end + 8,
-                    middle + 6,
-                    f"{stage.average_days:.1f} d",
-                    size=18,
-                    weight=bottleneck,
-                )
-            )
+            value = f"{stage.average_days:.1f} d"
+            value_x = bar_end + 8
+            # Beside the bar, unless the target tick would cut through it: then past the tick.
+            if target_x is not None and value_x - 6 <= target_x <= value_x + _text_width(value, 18):
+                value_x = target_x + 8
+            parts.append(_text(value_x, middle + 6, value, size=18, weight=bottleneck))
     legend_y = height - 22
     parts.append(
         f'<rect x="16" y="{legend_y - 15}" width="18" height="18" rx="3" fill="{BOTTLENECK}"/>'
