@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request
 
 from inventory_sync.deps import InventoryReaderDep, InventoryWriterDep, SessionDep
-from inventory_sync.feeds import MAX_FEED_BYTES, FeedError, choose_mode, read_feed
+from inventory_sync.feeds import FeedError, choose_mode, read_capped, read_feed
 from inventory_sync.flows import apply_feed
 from inventory_sync.history import list_runs
 from inventory_sync.schemas import InventorySyncPage, InventorySyncRun, InventorySyncSummary
@@ -70,7 +70,7 @@ async def push_inventory(
     mode: Annotated[SyncMode | None, Query(description="full or delta")] = None,
 ) -> InventorySyncSummary:
     try:
-        feed = read_feed(await _read_body(request), request.headers.get("content-type"))
+        feed = read_feed(await read_capped(request.stream()), request.headers.get("content-type"))
         chosen = choose_mode(feed, mode, default=SyncMode.DELTA)
     except FeedError as exc:
         raise HTTPException(exc.status_code, detail=str(exc)) from exc
@@ -98,16 +98,3 @@ async def list_syncs(
     return InventorySyncPage(
         items=[InventorySyncRun.model_validate(run) for run in runs], next_cursor=next_cursor
     )
-
-
-async def _read_body(request: Request) -> bytes:
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_FEED_BYTES:
-            raise FeedError(
-                f"the feed is larger than {MAX_FEED_BYTES // (1024 * 1024)} MB; split it "
-                "into delta syncs",
-                status_code=413,
-            )
-    return bytes(body)

@@ -10,7 +10,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,6 +77,20 @@ class Feed:
     format: str  # "json" or "csv"
     mode: SyncMode | None  # what the feed itself asks for, if it says
     rows: list[Any]
+
+
+async def read_capped(chunks: AsyncIterator[bytes]) -> bytes:
+    """A feed's bytes as they arrive, refused once they pass MAX_FEED_BYTES."""
+    body = bytearray()
+    async for chunk in chunks:
+        body += chunk
+        if len(body) > MAX_FEED_BYTES:
+            raise FeedError(
+                f"the feed is larger than {MAX_FEED_BYTES // (1024 * 1024)} MB; split it "
+                "into delta syncs",
+                status_code=413,
+            )
+    return bytes(body)
 
 
 def feed_format(content_type: str | None) -> str | None:

@@ -20,7 +20,7 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from inventory_sync.feeds import MAX_FEED_BYTES, FeedError, choose_mode, sniff_feed
+from inventory_sync.feeds import FeedError, choose_mode, read_capped, sniff_feed
 from inventory_sync.flows import apply_feed
 from inventory_sync.history import record_run
 from recon.db.session import unit_of_work
@@ -147,14 +147,8 @@ async def fetch_feed(
         try:
             async with client.stream("GET", url) as response:
                 response.raise_for_status()
-                body = bytearray()
-                async for chunk in response.aiter_bytes():
-                    body += chunk
-                    if len(body) > MAX_FEED_BYTES:
-                        raise FetchFailed(
-                            f"GET {url}: the feed is larger than {MAX_FEED_BYTES} bytes"
-                        )
-                return bytes(body), response.headers.get("content-type")
+                body = await read_capped(response.aiter_bytes())
+                return body, response.headers.get("content-type")
         except httpx.HTTPStatusError as exc:
             problem = f"answered {exc.response.status_code} {exc.response.reason_phrase}"
         except httpx.HTTPError as exc:

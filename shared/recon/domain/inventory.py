@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import String, and_, any_, bindparam, func, or_, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -220,7 +220,7 @@ async def sync_inventory(
     timezone = await session.scalar(select(Store.timezone).where(Store.id == store_id))
     if timezone is None:
         raise NotFound("no such store")
-    feed = _validate(rows, ZoneInfo(timezone))
+    feed = _validate(rows, _zone(timezone))
 
     await lock_store_events(session, store_id)
     existing = await _load_units(session, store_id=store_id, mode=mode, feed=feed)
@@ -253,6 +253,13 @@ async def sync_inventory(
     await append_events(session, store_id=store_id, service=cause.service, events=events)
     result.created, result.updated, result.removed = len(creates), len(updates), len(removals)
     return result
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ValueError, ZoneInfoNotFoundError):
+        return ZoneInfo("UTC")  # a store saved with a bad zone still syncs; dates read as UTC
 
 
 def _validate(rows: Sequence[Mapping[str, Any]], tz: ZoneInfo) -> list[_Row]:
@@ -296,25 +303,27 @@ def _reject_repeats(feed: list[_Row], name: str, key: Callable[[_Row], tuple[str
 async def _load_units(
     session: AsyncSession, *, store_id: uuid.UUID, mode: SyncMode, feed: list[_Row]
 ) -> list[dict[str, Any]]:
-    """The store's units a feed can touch: all of them for a full feed, else those it names by
-    VIN and the active ones holding its stock numbers."""
+    """The store's units a feed can touch: those it names by VIN (removed ones too, to restore
+    them) and the active ones holding its stock numbers; for a full feed also every active
+    unsold unit, which it may remove. Years of removed and sold cars are never read."""
+    vins = [row.vin for row in feed if row.vin]
+    stocks = [row.stock_key for row in feed if row.stock_key]
+    holds_a_feed_stock = func.lower(Unit.stock_number) == any_(
+        bindparam("stocks", stocks, type_=ARRAY(String))
+    )
+    active_and_relevant = (
+        or_(Unit.stage != Stage.SOLD.value, holds_a_feed_stock)
+        if mode == SyncMode.FULL
+        else holds_a_feed_stock
+    )
     columns = [getattr(Unit, name) for name in VEHICLE_FIELDS]
     query = select(Unit.id, Unit.version, Unit.stage, Unit.removed_at, *columns).where(
-        Unit.store_id == store_id
+        Unit.store_id == store_id,
+        or_(
+            Unit.vin == any_(bindparam("vins", vins, type_=ARRAY(String))),
+            and_(Unit.removed_at.is_(None), active_and_relevant),
+        ),
     )
-    if mode == SyncMode.DELTA:
-        vins = [row.vin for row in feed if row.vin]
-        stocks = [row.stock_key for row in feed if row.stock_key]
-        query = query.where(
-            or_(
-                Unit.vin == any_(bindparam("vins", vins, type_=ARRAY(String))),
-                and_(
-                    Unit.removed_at.is_(None),
-                    func.lower(Unit.stock_number)
-                    == any_(bindparam("stocks", stocks, type_=ARRAY(String))),
-                ),
-            )
-        )
     return [dict(row._mapping) for row in await session.execute(query)]
 
 
