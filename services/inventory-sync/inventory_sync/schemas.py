@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -36,9 +35,9 @@ class InventorySyncRun(InventorySyncSummary):
     """One run in the sync history."""
 
     id: uuid.UUID
-    source: Literal["push-json", "push-csv", "pull"] | str
+    source: str = Field(description="push-json, push-csv or pull.")
     mode: SyncMode
-    status: Literal["ok", "failed"] | str
+    status: str = Field(description="ok (applied), or failed (nothing changed; see error).")
     started_at: datetime
     finished_at: datetime | None
     duration_ms: int | None

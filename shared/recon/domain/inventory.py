@@ -509,9 +509,8 @@ async def _create(
     if not vehicles:
         return []
     ids = [uuid.uuid4() for _ in vehicles]
-    rows = [
-        {**vehicle.model_dump(), "received_at": vehicle.received_at or at} for vehicle in vehicles
-    ]
+    vehicles = [v.model_copy(update={"received_at": v.received_at or at}) for v in vehicles]
+    rows = [vehicle.model_dump() for vehicle in vehicles]
     await session.execute(
         text(
             "INSERT INTO units (id, store_id, vin, stock_number, year, make, model, trim, "
@@ -539,13 +538,13 @@ async def _create(
         _pending(
             ev.UnitCreated(
                 **_base(unit_id, row["stock_number"], 1, cause),
-                vehicle=ev.VehicleFields(**row),
+                vehicle=vehicle,
                 stage=Stage.INTAKE,
             ),
             unit_id,
             cause,
         )
-        for unit_id, row in zip(ids, rows, strict=True)
+        for unit_id, vehicle, row in zip(ids, vehicles, rows, strict=True)
     ]
 
 
