@@ -1,15 +1,12 @@
-"""Inventory sync through the HTTP endpoint of a real uvicorn process: 10,000 new cars in a
+"""Inventory sync through the HTTP endpoint of a real uvicorn process (bench.services): 10,000 new cars in a
 full sync, the same feed again (all unchanged), and 100-car deltas; vehicles/s and the
 service's peak memory for each."""
 
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import secrets
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -17,10 +14,10 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
-from bench.harness import ROOT, BenchServers, Figure, median
+from bench.harness import BenchServers, Figure, median
+from bench.services import running_service
 from recon.db.models import Outbox, Store
 from recon.db.session import create_engine, create_sessionmaker
-from recon.devstack.servers import free_port
 from recon.vin import VIN_CHARACTERS, check_digit
 
 FEED_SIZE = 10_000
@@ -58,46 +55,6 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def start_service(servers: BenchServers, port: int) -> subprocess.Popen[bytes]:
-    settings = servers.settings
-    env = {
-        **os.environ,
-        "DATABASE_URL": settings.database_url,
-        "NATS_URL": settings.nats_url,
-        "RECON_ADMIN_TOKEN": settings.admin_token.get_secret_value(),
-        "RECON_ENV": "test",
-        "RECON_LOG_LEVEL": "WARNING",
-    }
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "inventory_sync.main:create_app",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
-
-
-async def wait_ready(client: httpx.AsyncClient, process: subprocess.Popen[bytes]) -> None:
-    for _ in range(300):
-        if process.poll() is not None:
-            raise RuntimeError("inventory-sync exited during start-up")
-        try:
-            if (await client.get("/readyz")).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        await asyncio.sleep(0.1)
-    raise TimeoutError("inventory-sync not ready")
-
-
 async def run(servers: BenchServers) -> list[Figure]:
     engine = create_engine(servers.settings.database_url)
     sessions = create_sessionmaker(engine)
@@ -118,16 +75,16 @@ async def run(servers: BenchServers) -> list[Figure]:
                     return
             await asyncio.sleep(0.1)
 
-    port = free_port()
-    process = start_service(servers, port)
     figures: list[Figure] = []
-    headers = {"Authorization": f"Bearer {servers.settings.admin_token.get_secret_value()}"}
+    settings = servers.settings
+    headers = {"Authorization": f"Bearer {settings.admin_token.get_secret_value()}"}
     url = f"/api/v1/stores/{store.slug}/inventory"
     try:
-        async with httpx.AsyncClient(
-            base_url=f"http://127.0.0.1:{port}", timeout=120, headers=headers
-        ) as client:
-            await wait_ready(client, process)
+        async with (
+            running_service("inventory-sync", settings) as service,
+            httpx.AsyncClient(base_url=service.url, timeout=120, headers=headers) as client,
+        ):
+            process = service.process
             figures.append(Figure("inventory service RSS at rest", peak_rss_mb(process.pid), "MB"))
             vehicles = feed(FEED_SIZE)
 
@@ -168,7 +125,5 @@ async def run(servers: BenchServers) -> list[Figure]:
             add("100 delta (median)", median(samples), DELTA_SIZE, 0.1)
             figures.append(Figure("inventory 100 delta (worst)", max(samples) * 1000, "ms"))
     finally:
-        process.terminate()
-        process.wait(timeout=10)
         await engine.dispose()
     return figures

@@ -3,6 +3,9 @@ position 9 computed with the transliteration and weights of 49 CFR 565.15."""
 
 from __future__ import annotations
 
+import operator
+import re
+
 VIN_LENGTH = 17
 CHECK_DIGIT_POSITION = 9  # 1-based, as the regulation counts
 
@@ -17,6 +20,7 @@ TRANSLITERATION: dict[str, int] = {
 }
 WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
 VIN_CHARACTERS = frozenset(TRANSLITERATION)
+WELL_FORMED = re.compile(r"[A-HJ-NPR-Z0-9]{17}")
 
 
 def normalise_vin(raw: str) -> str:
@@ -26,13 +30,15 @@ def normalise_vin(raw: str) -> str:
 
 def check_digit(vin: str) -> str:
     """The check digit a VIN of 17 valid characters must carry (its own 9th is ignored)."""
-    total = sum(TRANSLITERATION[char] * weight for char, weight in zip(vin, WEIGHTS, strict=True))
+    total = sum(map(operator.mul, map(TRANSLITERATION.__getitem__, vin), WEIGHTS))
     remainder = total % 11
     return "X" if remainder == 10 else str(remainder)
 
 
 def vin_problems(vin: str) -> list[str]:
     """Every reason the (normalised) VIN is not valid; empty when it is."""
+    if WELL_FORMED.fullmatch(vin):  # the common case, checked in one step
+        return [] if vin[CHECK_DIGIT_POSITION - 1] == check_digit(vin) else [_mistyped(vin)]
     if not vin:
         return ["vin is missing"]
     problems = []
@@ -44,15 +50,14 @@ def vin_problems(vin: str) -> list[str]:
     other = sorted({char for char in vin if char not in VIN_CHARACTERS and char not in "IOQ"})
     if other:
         problems.append(f"vin has characters that are not letters or digits: {''.join(other)!r}")
-    if not problems:
-        expected = check_digit(vin)
-        actual = vin[CHECK_DIGIT_POSITION - 1]
-        if actual != expected:
-            problems.append(
-                f"vin check digit (position {CHECK_DIGIT_POSITION}) is {actual}, "
-                f"but the other characters make it {expected}: a character is mistyped"
-            )
     return problems
+
+
+def _mistyped(vin: str) -> str:
+    return (
+        f"vin check digit (position {CHECK_DIGIT_POSITION}) is {vin[CHECK_DIGIT_POSITION - 1]}, "
+        f"but the other characters make it {check_digit(vin)}: a character is mistyped"
+    )
 
 
 def is_valid_vin(vin: str) -> bool:

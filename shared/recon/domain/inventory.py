@@ -18,7 +18,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import String, and_, any_, bindparam, func, or_, select, text
+from sqlalchemy import String, any_, bindparam, func, or_, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,7 +26,7 @@ from recon.db.models import Store, Unit
 from recon.domain.errors import NotFound, StaleUnit
 from recon.domain.event_log import Cause, PendingEvent, append_events, lock_store_events
 from recon.domain.stages import Stage
-from recon.domain.units import VEHICLE_FIELDS, now, vehicle_changes
+from recon.domain.units import VEHICLE_FIELDS, vehicle_changes
 from recon.events import types as ev
 from recon.vin import normalise_vin, vin_problems
 
@@ -245,7 +245,7 @@ async def sync_inventory(
         else:
             result.unchanged += 1
 
-    at = now()
+    at = cause.when()
     events: list[PendingEvent] = []
     events += await _remove(session, removals, cause=cause, at=at)
     events += await _update(session, updates, cause=cause, at=at)
@@ -318,13 +318,17 @@ async def _load_units(
     )
     columns = [getattr(Unit, name) for name in VEHICLE_FIELDS]
     query = select(Unit.id, Unit.version, Unit.stage, Unit.removed_at, *columns).where(
-        Unit.store_id == store_id,
-        or_(
-            Unit.vin == any_(bindparam("vins", vins, type_=ARRAY(String))),
-            and_(Unit.removed_at.is_(None), active_and_relevant),
-        ),
+        Unit.store_id == store_id
     )
-    return [dict(row._mapping) for row in await session.execute(query)]
+    # Two queries rather than one with OR, so each can use its index ((store_id, vin) and the
+    # active stock-number index) instead of filtering every unit of the store.
+    named = query.where(Unit.vin == any_(bindparam("vins", vins, type_=ARRAY(String))))
+    active = query.where(Unit.removed_at.is_(None), active_and_relevant)
+    units: dict[uuid.UUID, dict[str, Any]] = {}
+    for part in (named, active):
+        for row in await session.execute(part):
+            units[row.id] = dict(row._mapping)
+    return list(units.values())
 
 
 def _removals(existing: list[dict[str, Any]], feed: list[_Row]) -> list[dict[str, Any]]:
@@ -398,6 +402,7 @@ def _pending(data: ev.UnitEventData, unit_id: uuid.UUID, cause: Cause) -> Pendin
         actor=cause.actor,
         source=cause.source,
         message_id=cause.message_id,
+        at=cause.at,
     )
 
 
