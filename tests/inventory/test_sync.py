@@ -5,16 +5,18 @@ change."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from recon.domain import units
-from recon.domain.inventory import SyncMode
+from recon.domain.inventory import SyncMode, sync_inventory
 from recon.events.types import VehicleFields
 from tests.factories import INVENTORY_CAUSE, make_store, make_unit, random_vin
 from tests.inventory.helpers import (
+    FEED_CAUSE,
     Sessions,
     events_of,
     sync,
@@ -143,6 +145,21 @@ class TestUpsert:
         assert bulk_update.type == single_update.type == "unit.updated"
         assert changes_of(bulk_update.data) == changes_of(single_update.data)
         assert set(changes_of(bulk_update.data)) == {"stock_number", "mileage", "trim"}
+
+    async def test_a_back_dated_import_records_its_own_time(self, sessions: Sessions) -> None:
+        store = await make_store(sessions)
+        at = datetime(2024, 1, 2, 15, 0, tzinfo=UTC)
+        async with sessions() as session, session.begin():
+            await sync_inventory(
+                session,
+                store_id=store.id,
+                mode="full",
+                rows=[vehicle(received_at=None)],
+                cause=replace(FEED_CAUSE, at=at),
+            )
+        (car,) = (await units_by_vin(sessions, store)).values()
+        assert (car.received_at, car.stage_entered_at) == (at, at)
+        assert (await events_of(sessions, store))[0].created_at == at
 
 
 class TestFullAndDelta:
