@@ -9,7 +9,7 @@ these; no service has a copy of the rules.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
@@ -543,6 +543,31 @@ async def create_unit(
     return unit
 
 
+def vehicle_changes(
+    current: Mapping[str, Any], vehicle: ev.VehicleFields, *, removed: bool
+) -> dict[str, ev.FieldChange]:
+    """What applying the feed's view of a car would change: the one definition of a change,
+    shared by `update_vehicle` and the bulk inventory sync so both agree.
+
+    A field the feed did not give (unset on `vehicle`) is kept, and a missing receipt time
+    never clears the one on record; a removed unit that is in the feed again is restored.
+    """
+    changes: dict[str, ev.FieldChange] = {}
+    given = vehicle.model_fields_set
+    for field in VEHICLE_FIELDS:
+        if field not in given:
+            continue
+        new = getattr(vehicle, field)
+        if field == "received_at" and new is None:
+            continue
+        old = current[field]
+        if old != new:
+            changes[field] = ev.FieldChange(old=old, new=new)
+    if removed:
+        changes["removed"] = ev.FieldChange(old=True, new=False)
+    return changes
+
+
 async def update_vehicle(
     session: AsyncSession,
     unit: Unit,
@@ -552,17 +577,8 @@ async def update_vehicle(
 ) -> dict[str, ev.FieldChange]:
     """Apply the feed's view of a car; returns what changed (nothing → no event). A removed
     unit that comes back to the feed is restored to the board."""
-    changes: dict[str, ev.FieldChange] = {}
-    incoming = vehicle.model_dump()
-    for field in VEHICLE_FIELDS:
-        new = incoming[field]
-        if field == "received_at" and new is None:
-            continue
-        old = getattr(unit, field)
-        if old != new:
-            changes[field] = ev.FieldChange(old=old, new=new)
-    if unit.removed_at is not None:
-        changes["removed"] = ev.FieldChange(old=True, new=False)
+    current = {field: getattr(unit, field) for field in VEHICLE_FIELDS}
+    changes = vehicle_changes(current, vehicle, removed=unit.removed_at is not None)
     if not changes:
         return changes
     await _begin(session, unit, None)
