@@ -15,7 +15,7 @@ from recon.domain import units
 from recon.domain.event_log import Cause
 from recon.events import Actor
 from recon.events.types import VehicleFields
-from recon.vin import VIN_CHARACTERS, check_digit
+from recon.vin import random_vin
 
 API_CAUSE = Cause(actor=Actor(kind="api", name="test client"), source="api", service="tests")
 INVENTORY_CAUSE = Cause(
@@ -23,14 +23,6 @@ INVENTORY_CAUSE = Cause(
 )
 
 _phones = itertools.count(1000)
-_VIN_CHARS = sorted(VIN_CHARACTERS)
-
-
-def random_vin() -> str:
-    """A VIN with a correct check digit (position 9)."""
-    chars = [random.choice(_VIN_CHARS) for _ in range(17)]
-    chars[8] = check_digit("".join(chars))
-    return "".join(chars)
 
 
 def unique_slug(prefix: str = "store") -> str:

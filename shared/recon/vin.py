@@ -4,6 +4,7 @@ position 9 computed with the transliteration and weights of 49 CFR 565.15."""
 from __future__ import annotations
 
 import operator
+import random
 import re
 
 VIN_LENGTH = 17
@@ -62,3 +63,14 @@ def _mistyped(vin: str) -> str:
 
 def is_valid_vin(vin: str) -> bool:
     return not vin_problems(vin)
+
+
+def random_vin(rng: random.Random | None = None) -> str:
+    """A made-up VIN that passes the check digit (for demo data and tests)."""
+    chooser = rng or random.Random()
+    chars = [chooser.choice(_SORTED_CHARACTERS) for _ in range(VIN_LENGTH)]
+    chars[CHECK_DIGIT_POSITION - 1] = check_digit("".join(chars))
+    return "".join(chars)
+
+
+_SORTED_CHARACTERS = sorted(VIN_CHARACTERS)

@@ -18,6 +18,7 @@ from recon.domain.event_log import Cause
 from recon.domain.stages import STAGE_ORDER, Stage
 from recon.events import Actor
 from recon.events.types import VehicleFields
+from recon.vin import random_vin
 
 DEMO_SLUG = "demo"
 
@@ -110,28 +111,6 @@ async def seed_demo(sessions: async_sessionmaker[AsyncSession], *, sms_number: s
     return DemoStore(store.slug, store.board_token, created=True)
 
 
-_VIN_CHARS = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
-_VIN_WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
-
-
-def _demo_vin(rng: random.Random) -> str:
-    """A random VIN whose check digit (position 9) is right."""
-    chars = [rng.choice(_VIN_CHARS) for _ in range(17)]
-    values = [int(c) if c.isdigit() else _VIN_LETTER_VALUES[c] for c in chars]
-    check = sum(v * w for v, w in zip(values, _VIN_WEIGHTS, strict=True)) % 11
-    chars[8] = "X" if check == 10 else str(check)
-    return "".join(chars)
-
-
-_VIN_LETTER_VALUES = {
-    **dict(zip("ABCDEFGH", range(1, 9), strict=True)),
-    **dict(zip("JKLMN", range(1, 6), strict=True)),
-    "P": 7,
-    "R": 9,
-    **dict(zip("STUVWXYZ", range(2, 10), strict=True)),
-}
-
-
 def _cause(member: Staff | None, at: datetime) -> Cause:
     if member is None:
         return Cause(
@@ -161,7 +140,7 @@ async def _demo_unit(
     in_stage = timedelta(hours=rng.uniform(1, 40))
     at = now - sum(durations, in_stage)
     vehicle = VehicleFields(
-        vin=_demo_vin(rng),
+        vin=random_vin(rng),
         stock_number=f"{number}",
         year=rng.randint(2016, 2024),
         make=make,
