@@ -130,22 +130,24 @@ async def settled(
     return await finished(sessions, event_id)
 
 
+async def notifications_of(
+    sessions: async_sessionmaker[AsyncSession], event_id: uuid.UUID
+) -> list[Notification]:
+    async with sessions() as session:
+        query = select(Notification).where(Notification.event_id == event_id)
+        return list((await session.scalars(query)).all())
+
+
 async def finished(
     sessions: async_sessionmaker[AsyncSession], event_id: uuid.UUID
 ) -> list[Notification]:
-    async def rows() -> list[Notification] | None:
-        async with sessions() as session:
-            found = list(
-                (
-                    await session.scalars(
-                        select(Notification).where(Notification.event_id == event_id)
-                    )
-                ).all()
-            )
-        done = all(row.status in ("sent", "failed", "skipped") for row in found)
-        return found if done else None
+    """The event's notifications once every one of them is sent, failed or skipped."""
 
-    result: list[Notification] = await wait_until(rows)
+    async def done() -> list[Notification] | None:
+        found = await notifications_of(sessions, event_id)
+        return found if all(row.status in ("sent", "failed", "skipped") for row in found) else None
+
+    result: list[Notification] = await wait_until(done)
     return result
 
 

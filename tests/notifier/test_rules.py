@@ -20,10 +20,13 @@ from recon.settings import Settings
 from tests.factories import API_CAUSE, make_staff, make_store, make_unit
 from tests.fake_twilio import FakeTwilio
 from tests.notifier.conftest import (
+    configured,
     latest_event_id,
+    notifications_of,
     quiet_free_store,
     running_notifier,
     settled,
+    wait_until,
 )
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -302,31 +305,17 @@ class TestQuietHours:
             event_id = await change(
                 sessions, store, unit, units.move_unit, to_stage="detail", cause=API_CAUSE
             )
-            rows = await _queued(sessions, event_id)
+            rows = await wait_until(lambda: notifications_of(sessions, event_id))
         assert [row.status for row in rows] == ["pending"]
         expected = quiet_until(datetime.now(UTC), timezone=zone, start=start, end=end)
         assert rows[0].send_after == expected
         assert fake_twilio.texts_to(detailer.phone) == []
 
 
-async def _queued(sessions: Sessions, event_id) -> list[Notification]:  # type: ignore[no-untyped-def]
-    from tests.notifier.conftest import wait_until
-
-    async def rows() -> list[Notification]:
-        async with sessions() as session:
-            query = select(Notification).where(Notification.event_id == event_id)
-            return list((await session.scalars(query)).all())
-
-    result: list[Notification] = await wait_until(rows)
-    return result
-
-
 class TestBatching:
     async def test_several_events_for_one_person_within_the_window_are_one_text(
         self, sessions: Sessions, settings: Settings, fake_twilio: FakeTwilio
     ) -> None:
-        from tests.notifier.conftest import configured
-
         config = configured(settings, fake_twilio, notify_batch_seconds=1.5)
         store = await quiet_free_store(sessions)
         detailer = await make_staff(sessions, store, role="detailer")

@@ -106,9 +106,14 @@ class Sender:
         results = await asyncio.gather(
             *(self.deliver(outgoing) for outgoing in claimed), return_exceptions=True
         )
-        for result in results:
-            if isinstance(result, Exception):
+        accepted: list[tuple[Outgoing, SentMessage]] = []
+        for outgoing, result in zip(claimed, results, strict=True):
+            if isinstance(result, BaseException):
                 log.error("sending a text failed", exc_info=result)
+            elif result is not None:
+                accepted.append((outgoing, result))
+        # One transaction for the batch's SIDs: they all take the store's event lock.
+        await self._confirm(accepted)
         return len(claimed)
 
     # --- claiming ------------------------------------------------------------------------------
@@ -268,34 +273,36 @@ class Sender:
 
     # --- sending -------------------------------------------------------------------------------
 
-    async def deliver(self, outgoing: Outgoing) -> None:
+    async def deliver(self, outgoing: Outgoing) -> SentMessage | None:
+        """Get one text to the provider; returns what it accepted, to be confirmed (None when
+        the text failed or was left for later, which is recorded here)."""
         if outgoing.recheck_since is not None:
             try:
                 earlier = await self._accepted_earlier(outgoing)
             except SendFailed as exc:
                 await self._retry_later(outgoing, exc)
-                return
+                return None
             if earlier is not None:
                 TEXTS.labels("recovered").inc()
-                await self._confirm(outgoing, earlier)
-                return
+                return earlier
         await self.pacer.wait(outgoing.from_number)
         margin = timedelta(seconds=self.settings.twilio_timeout_seconds + 1)
         if datetime.now(UTC) + margin > outgoing.lease_until:
             # Too little lease left to be sure no one else takes it over mid-call; the
             # recovery claims it again once the lease ends.
-            return
+            return None
         try:
             sent = await self.provider.send(
                 from_number=outgoing.from_number, to_number=outgoing.to_number, body=outgoing.body
             )
         except SendRefused as exc:
             await self._refused(outgoing, exc)
+            return None
         except SendFailed as exc:
             await self._retry_later(outgoing, exc)
-        else:
-            TEXTS.labels("sent").inc()
-            await self._confirm(outgoing, sent)
+            return None
+        TEXTS.labels("sent").inc()
+        return sent
 
     async def _accepted_earlier(self, outgoing: Outgoing) -> SentMessage | None:
         """The provider's record of this very text, if an earlier try got it there."""
@@ -323,25 +330,30 @@ class Sender:
             )
         return next((found for found in reversed(candidates) if found.sid not in known), None)
 
-    async def _confirm(self, outgoing: Outgoing, sent: SentMessage) -> None:
+    async def _confirm(self, accepted: Sequence[tuple[Outgoing, SentMessage]]) -> None:
+        """Write the provider's SIDs and mark the texts sent."""
+        if not accepted:
+            return
         async with unit_of_work(self.sessions) as session:
-            rows = await _still_ours(session, outgoing)
-            if not rows:
-                return
             now = datetime.now(UTC)
-            for row in rows:
-                row.status, row.sent_at, row.error_code = "sent", now, None
-            message = await session.get_one(Message, outgoing.message_id)
-            message.provider_sid = sent.sid
-            await update_delivery_status(
-                session, message, status=sent.status, error_code=None, service=SERVICE
-            )
+            rows = await _still_ours(session, [outgoing for outgoing, _ in accepted])
+            messages = await _by_id(session, Message, set(rows))
+            for outgoing, sent in accepted:
+                if outgoing.message_id not in rows:
+                    continue
+                for row in rows[outgoing.message_id]:
+                    row.status, row.sent_at, row.error_code = "sent", now, None
+                message = messages[outgoing.message_id]
+                message.provider_sid = sent.sid
+                await update_delivery_status(
+                    session, message, status=sent.status, error_code=None, service=SERVICE
+                )
 
     async def _refused(self, outgoing: Outgoing, exc: SendRefused) -> None:
         TEXTS.labels("failed").inc()
         log.warning("text to %s refused: %s", outgoing.to_number, exc)
         async with unit_of_work(self.sessions) as session:
-            rows = await _still_ours(session, outgoing)
+            rows = (await _still_ours(session, [outgoing])).get(outgoing.message_id)
             if not rows:
                 return
             message = await session.get_one(Message, outgoing.message_id)
@@ -354,7 +366,7 @@ class Sender:
 
     async def _retry_later(self, outgoing: Outgoing, exc: SendFailed) -> None:
         async with unit_of_work(self.sessions) as session:
-            rows = await _still_ours(session, outgoing)
+            rows = (await _still_ours(session, [outgoing])).get(outgoing.message_id)
             if not rows:
                 return
             if outgoing.attempt >= self.settings.notify_max_attempts:
@@ -375,21 +387,25 @@ class Sender:
                 row.error_code = UNCONFIRMED if exc.maybe_accepted else exc.code[:16]
 
 
-async def _still_ours(session: AsyncSession, outgoing: Outgoing) -> list[Notification]:
-    """The claim's rows, locked, if no later claim took them over."""
-    return list(
-        (
-            await session.scalars(
-                select(Notification)
-                .where(
-                    Notification.message_id == outgoing.message_id,
-                    Notification.status == "sending",
-                    Notification.attempts == outgoing.attempt,
-                )
-                .with_for_update()
-            )
-        ).all()
-    )
+async def _still_ours(
+    session: AsyncSession, claims: Sequence[Outgoing]
+) -> dict[uuid.UUID, list[Notification]]:
+    """The claims' rows by message, locked, leaving out those a later claim took over."""
+    attempt = {outgoing.message_id: outgoing.attempt for outgoing in claims}
+    rows = (
+        await session.scalars(
+            select(Notification)
+            .where(Notification.message_id.in_(attempt), Notification.status == "sending")
+            .order_by(Notification.id)
+            .with_for_update()
+        )
+    ).all()
+    ours: dict[uuid.UUID, list[Notification]] = defaultdict(list)
+    for row in rows:
+        assert row.message_id is not None
+        if row.attempts == attempt[row.message_id]:
+            ours[row.message_id].append(row)
+    return ours
 
 
 async def _fail(

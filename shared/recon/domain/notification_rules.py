@@ -129,7 +129,7 @@ async def load_rules(session: AsyncSession, store_id: uuid.UUID) -> tuple[list[R
 
 async def replace_rules(
     session: AsyncSession, store_id: uuid.UUID, rules: Sequence[RuleSpec]
-) -> list[RuleSpec]:
+) -> None:
     """Make `rules` the store's whole rule set (an empty list goes back to the defaults).
 
     All or nothing: a rule set half saved would silently stop texts someone relies on, so a
@@ -168,5 +168,3 @@ async def replace_rules(
         for index, rule in enumerate(rules)
     )
     await session.flush()
-    saved, _ = await load_rules(session, store_id)
-    return saved
