@@ -39,6 +39,20 @@ class Settings(BaseSettings):
     twilio_account_sid: str = Field(default="", alias="TWILIO_ACCOUNT_SID")
     twilio_auth_token: SecretStr = Field(default=SecretStr(""), alias="TWILIO_AUTH_TOKEN")
     twilio_api_base_url: str = Field(default="https://api.twilio.com", alias="TWILIO_API_BASE_URL")
+    twilio_timeout_seconds: float = Field(default=10.0, alias="TWILIO_TIMEOUT_SECONDS")
+
+    # The notifier: routing, batching, pacing, retries and its periodic checks.
+    notifier_consumer: str = Field(default="notifier", alias="RECON_NOTIFIER_CONSUMER")
+    notify_batch_seconds: float = Field(default=30.0, alias="RECON_NOTIFY_BATCH_SECONDS")
+    notify_rate_per_second: float = Field(default=1.0, alias="RECON_NOTIFY_RATE_PER_SECOND")
+    notify_concurrency: int = Field(default=10, alias="RECON_NOTIFY_CONCURRENCY")
+    notify_poll_seconds: float = Field(default=1.0, alias="RECON_NOTIFY_POLL_SECONDS")
+    notify_max_attempts: int = Field(default=6, alias="RECON_NOTIFY_MAX_ATTEMPTS")
+    notify_retry_base_seconds: float = Field(default=2.0, alias="RECON_NOTIFY_RETRY_BASE_SECONDS")
+    notify_retry_max_seconds: float = Field(default=300.0, alias="RECON_NOTIFY_RETRY_MAX_SECONDS")
+    notify_send_lease_seconds: float = Field(default=60.0, alias="RECON_NOTIFY_SEND_LEASE_SECONDS")
+    notify_check_seconds: float = Field(default=60.0, alias="RECON_NOTIFY_CHECK_SECONDS")
+    digest_grace_hours: float = Field(default=3.0, alias="RECON_DIGEST_GRACE_HOURS")
 
     outbox_poll_seconds: float = Field(default=2.0, alias="RECON_OUTBOX_POLL_SECONDS")
     outbox_batch_size: int = Field(default=500, alias="RECON_OUTBOX_BATCH_SIZE")

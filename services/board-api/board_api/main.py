@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from board_api import metrics
+from board_api import metrics, notification_rules
 from recon.service.app import create_service_app
 from recon.settings import Settings
 
@@ -14,6 +14,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "board-api",
         title="Recon Board API",
         description="Stores, staff, tokens, units and their actions, messages, events and the live stream.",
-        routers=[metrics.router],
+        routers=[metrics.router, notification_rules.router],
         settings=settings,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from notifier.workers import WORKERS
 from recon.service.app import create_service_app
 from recon.settings import Settings
 
@@ -13,5 +14,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "notifier",
         title="Recon notifier",
         description="Texts the next person in line and sends the morning standup.",
+        workers=WORKERS,
         settings=settings,
     )

@@ -359,6 +359,7 @@ class Notification(Base):
     __table_args__ = (
         UniqueConstraint("event_id", "staff_id", "kind", name="uq_notifications_event_staff"),
         Index("ix_notifications_due", "status", "send_after"),
+        Index("ix_notifications_message_id", "message_id"),
     )
 
     id: Mapped[uuid.UUID] = _id()

@@ -11,6 +11,7 @@ Two forms:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -79,17 +80,23 @@ async def run_durable_consumer(
             deliver_policy=DeliverPolicy.NEW,
         ),
     )
-    while True:
-        try:
-            messages = await subscription.fetch(batch, timeout=1.0)
-        except TimeoutError:
-            continue
-        except Exception as exc:  # NATS restarting: keep trying
-            log.warning("consumer %s fetch failed: %s", durable, exc)
-            await asyncio.sleep(0.5)
-            continue
-        for msg in messages:
-            await _handle(msg, durable=durable, handler=handler, max_deliver=max_deliver)
+    try:
+        while True:
+            try:
+                messages = await subscription.fetch(batch, timeout=1.0)
+            except TimeoutError:
+                continue
+            except Exception as exc:  # NATS restarting: keep trying
+                log.warning("consumer %s fetch failed: %s", durable, exc)
+                await asyncio.sleep(0.5)
+                continue
+            for msg in messages:
+                await _handle(msg, durable=durable, handler=handler, max_deliver=max_deliver)
+    finally:
+        # A fetch cut short leaves its inbox waiting for an answer, which would hold the
+        # connection's drain at shutdown for its whole timeout. The durable consumer stays.
+        with contextlib.suppress(Exception):
+            await subscription.unsubscribe()
 
 
 async def _handle(msg: Msg, *, durable: str, handler: Handler, max_deliver: int) -> None:
