@@ -12,7 +12,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0005_notifier"
-down_revision = "0001"
+down_revision = "0003_inventory"
 branch_labels = None
 depends_on = None
 
