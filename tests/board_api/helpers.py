@@ -88,7 +88,17 @@ class SseReader:
     """Reads `data` messages of an open text/event-stream response, skipping comments."""
 
     def __init__(self, response: httpx.Response) -> None:
+        assert response.status_code == 200, response.status_code
+        assert response.headers["content-type"].startswith("text/event-stream")
         self._lines = response.aiter_lines()
+
+    async def connected(self, timeout: float = 10) -> None:
+        """Wait for the stream's opening comment: from then on it is subscribed."""
+        async with asyncio.timeout(timeout):
+            async for line in self._lines:
+                if line.startswith(":"):
+                    return
+        raise EOFError("stream closed before it was connected")
 
     async def next(self, timeout: float = 10) -> Sse:
         async with asyncio.timeout(timeout):
