@@ -13,7 +13,9 @@ from typing import Any
 import httpx
 import uvicorn
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from recon.db.models import Store
 from recon.devstack.servers import free_port
 from tests.conftest import ADMIN_TOKEN
 from tests.factories import unique_slug, unique_sms_number
@@ -47,6 +49,14 @@ async def new_store(client: httpx.AsyncClient, **fields: Any) -> ApiStore:
         url=f"/api/v1/stores/{slug}",
         json=data,
     )
+
+
+async def store_row(sessions: async_sessionmaker[AsyncSession], store: ApiStore) -> Store:
+    """The store's database row, for the domain-level factories."""
+    async with sessions() as session:
+        row = await session.get(Store, store.id)
+    assert row is not None
+    return row
 
 
 async def new_token(

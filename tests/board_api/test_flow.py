@@ -9,17 +9,10 @@ import httpx
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from recon.db.models import Store, Unit
+from recon.db.models import Unit
 from recon.domain import messages
-from tests.board_api.helpers import ADMIN, ApiStore, bearer, new_store, new_token
+from tests.board_api.helpers import ADMIN, bearer, new_store, new_token, store_row
 from tests.factories import make_unit
-
-
-async def store_row(sessions: async_sessionmaker[AsyncSession], store: ApiStore) -> Store:
-    async with sessions() as session:
-        row = await session.get(Store, store.id)
-        assert row is not None
-        return row
 
 
 class TestStores:
@@ -367,42 +360,23 @@ class TestMessagesAndEvents:
             headers=ADMIN,
         )
         lee = staffed.json()
+        inbound = {
+            "store_id": row.id, "from_number": "+15125550123", "to_number": row.sms_number,
+            "staff_id": lee["id"], "staff_name": "Lee", "service": "tests",
+        }  # fmt: skip
         async with sessions() as session, session.begin():
             await messages.record_inbound(
-                session,
-                store_id=row.id,
-                from_number="+15125550123",
-                to_number=row.sms_number,
-                body="7710 detail done",
-                provider_sid="SM1",
-                staff_id=lee["id"],
-                staff_name="Lee",
-                status="applied",
-                service="tests",
+                session, body="7710 detail done", provider_sid="SM1", status="applied", **inbound
             )
             await messages.record_inbound(
-                session,
-                store_id=row.id,
-                from_number="+15125550123",
-                to_number=row.sms_number,
-                body="what about the blue one",
-                provider_sid="SM2",
-                staff_id=lee["id"],
-                staff_name="Lee",
-                status="needs_review",
-                service="tests",
-            )
+                session, body="what about the blue one", provider_sid="SM2",
+                status="needs_review", **inbound,
+            )  # fmt: skip
             await messages.record_outbound(
-                session,
-                store_id=row.id,
-                from_number=row.sms_number,
-                to_number="+15125550123",
-                body="Which unit?",
-                staff_id=lee["id"],
-                status="queued",
-                kind="reply",
+                session, store_id=row.id, from_number=row.sms_number, to_number="+15125550123",
+                body="Which unit?", staff_id=lee["id"], status="queued", kind="reply",
                 service="tests",
-            )
+            )  # fmt: skip
         reader = bearer(await new_token(client, store, "read"))
         url = f"{store.url}/messages"
         every = (await client.get(url, headers=reader)).json()["items"]

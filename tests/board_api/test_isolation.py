@@ -7,8 +7,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from recon.db.models import Store
-from tests.board_api.helpers import ADMIN, ApiStore, bearer, new_store, new_token
+from tests.board_api.helpers import ADMIN, ApiStore, bearer, new_store, new_token, store_row
 from tests.factories import make_unit
 
 
@@ -18,10 +17,7 @@ async def other(
 ) -> tuple[ApiStore, dict[str, str]]:
     """Another store with a unit, a staff member, a token and a text: things to not see."""
     store = await new_store(client)
-    async with sessions() as session:
-        row = await session.get(Store, store.id)
-    assert row is not None
-    unit = await make_unit(sessions, row, stock_number="SECRET1")
+    unit = await make_unit(sessions, await store_row(sessions, store), stock_number="SECRET1")
     staff = await client.post(
         f"{store.url}/staff",
         json={"name": "Hidden Person", "phone": "5125550999", "role": "porter"},

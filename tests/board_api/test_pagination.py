@@ -7,10 +7,9 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from recon.db.models import Store
 from recon.domain import units
 from recon.events.types import VehicleFields
-from tests.board_api.helpers import ADMIN, new_store
+from tests.board_api.helpers import ADMIN, new_store, store_row
 from tests.factories import INVENTORY_CAUSE, make_unit, random_vin
 
 
@@ -18,9 +17,7 @@ async def test_units_pagination_under_concurrent_inserts_neither_skips_nor_repea
     client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     store = await new_store(client)
-    async with sessions() as session:
-        row = await session.get(Store, store.id)
-    assert row is not None
+    row = await store_row(sessions, store)
     # A writer whose transaction starts now but writes later: its unit's creation time is
     # older than every unit below, so it lands on pages the client has already read.
     slow = sessions()

@@ -13,9 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from board_api.events.hub import Rendered, StreamHub
 from board_api.events.stream import event_stream
 from board_api.main import create_app
-from recon.db.models import Store
 from recon.settings import Settings
-from tests.board_api.helpers import ADMIN, ApiStore, SseReader, live_server, new_store
+from tests.board_api.helpers import ADMIN, ApiStore, SseReader, live_server, new_store, store_row
 from tests.factories import make_store, make_unit
 
 
@@ -41,13 +40,6 @@ async def streaming(base_url: str, store: ApiStore, **headers: str) -> AsyncIter
         reader = SseReader(response)
         await reader.connected()
         yield reader
-
-
-async def store_row(sessions: async_sessionmaker[AsyncSession], store: ApiStore) -> Store:
-    async with sessions() as session:
-        row = await session.get(Store, store.id)
-    assert row is not None
-    return row
 
 
 async def test_an_event_committed_elsewhere_reaches_clients_of_every_copy(
