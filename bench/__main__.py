@@ -14,7 +14,7 @@ import traceback
 
 from bench.harness import ROOT, Figure, as_json, bench_servers
 
-BENCHMARKS: list[str] = ["bench.board_api"]
+BENCHMARKS = ["bench.outbox", "bench.inventory", "bench.metrics", "bench.board_api"]
 
 
 def main() -> None:
