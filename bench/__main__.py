@@ -14,7 +14,13 @@ import traceback
 
 from bench.harness import ROOT, Figure, as_json, bench_servers
 
-BENCHMARKS = ["bench.outbox", "bench.inventory", "bench.metrics", "bench.notifier"]
+BENCHMARKS = [
+    "bench.outbox",
+    "bench.inventory",
+    "bench.board_api",
+    "bench.metrics",
+    "bench.notifier",
+]
 
 
 def main() -> None:

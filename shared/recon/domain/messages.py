@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,6 +43,9 @@ async def record_inbound(
         provider_sid=provider_sid,
         media_urls=list(media_urls),
         unit_ids=[],
+        # The clock, not the transaction's start: a text and its reply written together
+        # must still list in the order they happened.
+        created_at=datetime.now(UTC),
     )
     session.add(message)
     await session.flush()
@@ -87,6 +91,7 @@ async def record_outbound(
         reply_to_id=reply_to_id,
         media_urls=[],
         unit_ids=[],
+        created_at=datetime.now(UTC),
     )
     session.add(message)
     await session.flush()

@@ -1,0 +1,85 @@
+"""Reading the store's event log (unit_events, numbered per store in commit order)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from board_api.events import schemas
+from recon.db.models import Message, UnitEvent
+from recon.domain.errors import InvalidInput, NotFound
+
+_WITH_TEXT = select(UnitEvent, Message.body).outerjoin(Message, Message.id == UnitEvent.message_id)
+
+
+def event_out(event: UnitEvent, text: str | None) -> schemas.Event:
+    data: dict[str, Any] = event.data or {}
+    return schemas.Event(
+        id=event.id,
+        seq=event.seq,
+        type=event.type,
+        time=event.created_at,
+        unit_id=event.unit_id,
+        stock_number=data.get("stock_number"),
+        message_id=event.message_id,
+        source=event.source,
+        actor=schemas.EventActor(
+            kind=event.actor_kind,
+            staff_id=event.actor_staff_id,
+            name=event.actor_name,
+        ),
+        who=event.actor_name or event.actor_kind,
+        text=text,
+        data=data,
+    )
+
+
+async def list_events(
+    session: AsyncSession,
+    *,
+    store_id: uuid.UUID,
+    after_seq: int = 0,
+    up_to_seq: int | None = None,
+    unit_id: uuid.UUID | None = None,
+    limit: int | None = None,
+) -> list[schemas.Event]:
+    """The store's events after `after_seq` (and up to `up_to_seq`), oldest first."""
+    query = _WITH_TEXT.where(UnitEvent.store_id == store_id, UnitEvent.seq > after_seq).order_by(
+        UnitEvent.seq
+    )
+    if up_to_seq is not None:
+        query = query.where(UnitEvent.seq <= up_to_seq)
+    if unit_id is not None:
+        query = query.where(UnitEvent.unit_id == unit_id)
+    if limit is not None:
+        query = query.limit(limit)
+    rows: Sequence[Any] = (await session.execute(query)).all()
+    return [event_out(event, text) for event, text in rows]
+
+
+async def unit_timeline(
+    session: AsyncSession, *, store_id: uuid.UUID, unit_id: uuid.UUID
+) -> list[schemas.Event]:
+    return await list_events(session, store_id=store_id, unit_id=unit_id)
+
+
+async def seq_after(session: AsyncSession, *, store_id: uuid.UUID, after: str | None) -> int:
+    """`after` as a sequence number: a seq itself, or the id of an event of this store."""
+    if after is None or after == "":
+        return 0
+    if after.isdigit():
+        return int(after)
+    try:
+        event_id = uuid.UUID(after)
+    except ValueError as exc:
+        raise InvalidInput(f"after must be an event seq or event id, not {after!r}") from exc
+    seq = await session.scalar(
+        select(UnitEvent.seq).where(UnitEvent.store_id == store_id, UnitEvent.id == event_id)
+    )
+    if seq is None:
+        raise NotFound(f"no event {event_id} in this store")
+    return seq
