@@ -128,4 +128,4 @@ async def test_it_needs_the_admin_token_and_a_known_store(
     wrong = {"Authorization": "Bearer not-the-token"}
     assert (await client.get(url(store.slug), headers=wrong)).status_code == 401
     missing = await client.get(url("no-such-store"), headers=ADMIN)
-    assert (missing.status_code, missing.json()) == (404, {"detail": "no store no-such-store"})
+    assert (missing.status_code, missing.json()) == (404, {"detail": "no store 'no-such-store'"})
