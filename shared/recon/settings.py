@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     twilio_account_sid: str = Field(default="", alias="TWILIO_ACCOUNT_SID")
     twilio_auth_token: SecretStr = Field(default=SecretStr(""), alias="TWILIO_AUTH_TOKEN")
     twilio_api_base_url: str = Field(default="https://api.twilio.com", alias="TWILIO_API_BASE_URL")
+    sms_flood_per_minute: int = Field(default=20, ge=1, alias="RECON_SMS_FLOOD_PER_MINUTE")
 
     outbox_poll_seconds: float = Field(default=2.0, alias="RECON_OUTBOX_POLL_SECONDS")
     outbox_batch_size: int = Field(default=500, alias="RECON_OUTBOX_BATCH_SIZE")
