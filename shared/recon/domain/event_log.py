@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +23,11 @@ class Cause:
     source: str
     service: str
     message_id: uuid.UUID | None = None
+    # When the change happened; None means now. Set for back-dated history (demo data, imports).
+    at: datetime | None = None
+
+    def when(self) -> datetime:
+        return self.at or datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +38,7 @@ class PendingEvent:
     actor: Actor
     source: str
     message_id: uuid.UUID | None = None
+    at: datetime | None = None
 
 
 async def lock_store_events(session: AsyncSession, store_id: uuid.UUID) -> None:
@@ -73,6 +80,7 @@ async def append_events(
             seq=first_seq + offset,
             subject=pending.subject,
             service=service,
+            at=pending.at,
         )
         envelopes.append(envelope)
         log_rows.append(

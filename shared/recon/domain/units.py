@@ -105,7 +105,7 @@ async def _commit_change(
 ) -> None:
     """Bump the unit's version (checked against the row), then log the events."""
     stock_number = unit.stock_number  # the failed flush below expires the object
-    unit.updated_at = now()
+    unit.updated_at = cause.when()
     try:
         await session.flush()
     except StaleDataError as exc:
@@ -127,6 +127,7 @@ async def _log(
                 actor=cause.actor,
                 source=cause.source,
                 message_id=cause.message_id,
+                at=cause.at,
             )
         )
     await append_events(session, store_id=unit.store_id, service=cause.service, events=pending)
@@ -158,7 +159,7 @@ def open_vendor_work(unit: Unit) -> bool:
 def _stage_changed(
     unit: Unit, to_stage: Stage, reason: Literal["move", "done"], cause: Cause
 ) -> ev.UnitStageChanged:
-    at = now()
+    at = cause.when()
     event = ev.UnitStageChanged(
         **_base(unit, cause),
         from_stage=unit.stage,
@@ -247,7 +248,7 @@ async def block_unit(
     unit.blocker_kind = kind
     unit.blocker_note = note
     unit.blocker_eta = eta
-    unit.blocker_since = now()
+    unit.blocker_since = cause.when()
     event = ev.UnitBlocked(**_base(unit, cause), kind=kind, note=note, eta=eta, stage=unit.stage)
     await _commit_change(session, unit, cause, [event])
     return unit
@@ -269,12 +270,12 @@ async def unblock_unit(
             f"{unit.stock_number} is blocked on {unit.blocker_kind}, not {BlockerKind(kind)}"
         )
     await _begin(session, unit, expected_version)
-    since = unit.blocker_since or now()
+    since = unit.blocker_since or cause.when()
     event = ev.UnitUnblocked(
         **_base(unit, cause),
         kind=unit.blocker_kind,
         note=unit.blocker_note,
-        blocked_hours=round((now() - since).total_seconds() / 3600, 2),
+        blocked_hours=round((cause.when() - since).total_seconds() / 3600, 2),
         stage=unit.stage,
     )
     unit.blocker_kind = unit.blocker_note = unit.blocker_eta = unit.blocker_since = None
@@ -326,7 +327,7 @@ async def open_work_items(
             vendor=vendor,
             approved=approved,
             status="open",
-            opened_at=now(),
+            opened_at=cause.when(),
             opened_by=cause.actor.name,
         )
         session.add(item)
@@ -379,14 +380,14 @@ async def complete_work_item(
             unit_id=unit.id,
             name=" ".join(name.split())[:200],
             status="open",
-            opened_at=now(),
+            opened_at=cause.when(),
             opened_by=cause.actor.name,
         )
         session.add(item)
         unit.work_items.append(item)
         events.append(ev.WorkItemOpened(**_base(unit, cause), work_item_id=item.id, name=item.name))
     item.status = "done"
-    item.done_at = now()
+    item.done_at = cause.when()
     item.done_by = cause.actor.name
     events.append(
         ev.WorkItemDone(
@@ -419,7 +420,7 @@ async def add_note(
         body=body[:2000],
         author=cause.actor.name or cause.actor.kind,
         author_staff_id=cause.actor.staff_id,
-        created_at=now(),
+        created_at=cause.when(),
     )
     session.add(note)
     unit.notes.append(note)
@@ -442,7 +443,7 @@ async def add_we_owe(
         raise InvalidInput("a we-owe item needs a description")
     await _begin(session, unit, expected_version)
     owed = WeOweItem(
-        id=uuid.uuid4(), store_id=unit.store_id, unit_id=unit.id, item=item[:200], created_at=now()
+        id=uuid.uuid4(), store_id=unit.store_id, unit_id=unit.id, item=item[:200], created_at=cause.when()
     )
     session.add(owed)
     unit.we_owe.append(owed)
@@ -466,7 +467,7 @@ async def complete_we_owe(
         return owed
     await _begin(session, unit, expected_version)
     owed.status = "done"
-    owed.done_at = now()
+    owed.done_at = cause.when()
     event = ev.WeOweDone(**_base(unit, cause), we_owe_id=owed.id, item=owed.item)
     await _commit_change(session, unit, cause, [event])
     return owed
@@ -489,7 +490,7 @@ async def acknowledge_unit(
         staff_id=cause.actor.staff_id,
         by=by,
         stage=unit.stage,
-        at=now(),
+        at=cause.when(),
     )
     session.add(ack)
     unit.acks.append(ack)
@@ -512,7 +513,7 @@ async def create_unit(
 ) -> Unit:
     """A car new to the store's inventory: it joins the board at intake."""
     await lock_store_events(session, store_id)
-    at = now()
+    at = cause.when()
     unit = Unit(
         id=uuid.uuid4(),
         store_id=store_id,
@@ -578,7 +579,7 @@ async def remove_unit(session: AsyncSession, unit: Unit, *, reason: str, cause: 
     if unit.stage == Stage.SOLD:
         raise InvalidChange(f"{unit.stock_number} is sold; sold units are not removed")
     await _begin(session, unit, None)
-    unit.removed_at = now()
+    unit.removed_at = cause.when()
     await _commit_change(
         session, unit, cause, [ev.UnitRemoved(**_base(unit, cause), reason=reason)]
     )
