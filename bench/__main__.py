@@ -14,7 +14,7 @@ import traceback
 
 from bench.harness import ROOT, Figure, as_json, bench_servers
 
-BENCHMARKS = ["bench.outbox"]
+BENCHMARKS = ["bench.outbox", "bench.ingest"]
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
@@ -92,11 +92,11 @@ class SmsIngest:
         self.indexes = UnitIndexCache()
 
     async def receive(self, inbound: InboundText) -> Handled:
-        sender = await self._resolve(inbound)
-        if sender is None:
+        stored = await self._store(inbound)
+        if stored is None:
             log.warning("text to %r: no store has that number; ignored", inbound.to_number)
             return Handled(None)
-        message_id = await self._store(sender, inbound)
+        sender, message_id = stored
         for _ in range(STALE_RETRIES):
             try:
                 async with self.sessions() as session, session.begin():
@@ -112,30 +112,20 @@ class SmsIngest:
 
     # --- the steps -----------------------------------------------------------------------
 
-    async def _resolve(self, inbound: InboundText) -> _Sender | None:
-        """The store from To, the staff member from From within that store."""
+    async def _store(self, inbound: InboundText) -> tuple[_Sender, uuid.UUID] | None:
+        """Keep the text before anything else (None: no store has the To number). The store
+        comes from To, the staff member from From within that store; a repeated MessageSid
+        finds the first copy."""
         to_number = try_e164(inbound.to_number)
         if to_number is None:
             return None
         from_number = try_e164(inbound.from_number) or inbound.from_number.strip()[:32]
-        async with self.sessions() as session:
-            row = (
-                await session.execute(
-                    select(Store, Staff)
-                    .outerjoin(Staff, (Staff.store_id == Store.id) & (Staff.phone == from_number))
-                    .where(Store.sms_number == to_number)
-                )
-            ).first()
-        if row is None:
-            return None
-        store, staff = row
-        return _Sender(store=store, staff=staff, from_number=from_number)
-
-    async def _store(self, sender: _Sender, inbound: InboundText) -> uuid.UUID:
-        """Keep the text before anything else; a repeated MessageSid finds the first copy."""
-        staff = sender.staff
         try:
             async with self.sessions() as session, session.begin():
+                sender = await _resolve(session, to_number, from_number)
+                if sender is None:
+                    return None
+                staff = sender.staff
                 message = await record_inbound(
                     session,
                     store_id=sender.store.id,
@@ -148,9 +138,11 @@ class SmsIngest:
                     media_urls=inbound.media_urls,
                     service=SERVICE,
                 )
-                return message.id
+                return sender, message.id
         except IntegrityError:
             async with self.sessions() as session:
+                sender = await _resolve(session, to_number, from_number)
+                assert sender is not None
                 existing = await session.execute(
                     select(Message.id).where(
                         Message.store_id == sender.store.id,
@@ -158,7 +150,7 @@ class SmsIngest:
                         Message.direction == "inbound",
                     )
                 )
-                return existing.scalar_one()
+                return sender, existing.scalar_one()
 
     async def _process(
         self, session: AsyncSession, sender: _Sender, message_id: uuid.UUID
@@ -171,7 +163,8 @@ class SmsIngest:
         staff = sender.staff
         if staff is None or not staff.active:
             return await self._reject(session, sender, message)
-        if await self._flooding(session, sender, message):
+        history = await _history(session, sender, message, self.settings.sms_flood_per_minute)
+        if history.flooding:
             return await self._flooded(session, sender, message)
         if not message.body.strip() and not message.media_urls:
             message.status = "ignored"
@@ -179,13 +172,12 @@ class SmsIngest:
         store_zone = _zone(sender.store.timezone)
         now = datetime.now(store_zone)
         index = await self.indexes.get(session, sender.store.id)
-        context = understanding.Context(
-            recent_unit_ids=await _recent_unit_ids(session, sender, message, now), now=now
-        )
+        context = understanding.Context(recent_unit_ids=history.recent_unit_ids, now=now)
         sender_view = understanding.SenderView(id=str(staff.id), name=staff.name, role=staff.role)
-        pending = await _pending_question(session, sender, message, now)
         try:
-            interpretation = _interpret(message.body, index, sender_view, context, pending)
+            interpretation = _interpret(
+                message.body, index, sender_view, context, history.pending_question
+            )
         except Exception as exc:
             raise InterpretationFailed(repr(exc)) from exc
         cause = Cause(
@@ -209,39 +201,27 @@ class SmsIngest:
 
     async def _reject(self, session: AsyncSession, sender: _Sender, message: Message) -> Handled:
         """An unregistered phone changes nothing; it hears from us at most once a day."""
-        message.status = "rejected"
-        await _serialize_number(session, sender)
-        if await _replied_since(
-            session, sender, kind="unregistered", since=_utcnow() - UNREGISTERED_REPLY_EVERY
-        ):
-            return Handled(None, message.id, message.status)
-        await _reply(session, sender, message, replies.UNREGISTERED, kind="unregistered")
-        return Handled(replies.UNREGISTERED, message.id, message.status)
-
-    async def _flooding(self, session: AsyncSession, sender: _Sender, message: Message) -> bool:
-        recent = await session.execute(
-            select(func.count())
-            .select_from(Message)
-            .where(
-                Message.store_id == sender.store.id,
-                Message.from_number == sender.from_number,
-                Message.direction == "inbound",
-                Message.created_at > message.created_at - FLOOD_WINDOW,
-                Message.created_at <= message.created_at,
-            )
+        return await _hold(
+            session,
+            sender,
+            message,
+            status="rejected",
+            reply=replies.UNREGISTERED,
+            kind="unregistered",
+            every=UNREGISTERED_REPLY_EVERY,
         )
-        return recent.scalar_one() > self.settings.sms_flood_per_minute
 
     async def _flooded(self, session: AsyncSession, sender: _Sender, message: Message) -> Handled:
         """Kept for a person to look at, not applied; one notice per burst."""
-        message.status = "flooded"
-        await _serialize_number(session, sender)
-        if await _replied_since(
-            session, sender, kind="flood_notice", since=_utcnow() - FLOOD_NOTICE_EVERY
-        ):
-            return Handled(None, message.id, message.status)
-        await _reply(session, sender, message, replies.FLOODED, kind="flood_notice")
-        return Handled(replies.FLOODED, message.id, message.status)
+        return await _hold(
+            session,
+            sender,
+            message,
+            status="flooded",
+            reply=replies.FLOODED,
+            kind="flood_notice",
+            every=FLOOD_NOTICE_EVERY,
+        )
 
     async def _needs_review(
         self, sender: _Sender, message_id: uuid.UUID, exc: Exception
@@ -271,6 +251,25 @@ class SmsIngest:
             message.interpretation = {"error": note}
             await _reply(session, sender, message, reply, kind="reply")
             return Handled(reply, message.id, status)
+
+
+async def _hold(
+    session: AsyncSession,
+    sender: _Sender,
+    message: Message,
+    *,
+    status: str,
+    reply: str,
+    kind: str,
+    every: timedelta,
+) -> Handled:
+    """Keep a text without applying it; its sender gets `reply` at most once per `every`."""
+    message.status = status
+    await _serialize_number(session, sender)
+    if await _replied_since(session, sender, kind=kind, since=_utcnow() - every):
+        return Handled(None, message.id, status)
+    await _reply(session, sender, message, reply, kind=kind)
+    return Handled(reply, message.id, status)
 
 
 async def _apply(
@@ -362,7 +361,9 @@ def _interpret(
     the text that asked it."""
     text = body[:MAX_BODY]
     interpretation = understanding.interpret(text, index=index, sender=sender, context=context)
-    if pending and len(text.split()) <= 2 and not interpretation.commands:
+    # A bare stock number alone reads as "status?"; after "which car?" it is the answer.
+    only_asking = all(c.action == "status_query" for c in interpretation.commands)
+    if pending and len(text.split()) <= 2 and only_asking:
         retry = understanding.interpret(
             f"{text} {pending}", index=index, sender=sender, context=context
         )
@@ -371,54 +372,58 @@ def _interpret(
     return interpretation
 
 
-async def _pending_question(
-    session: AsyncSession, sender: _Sender, message: Message, now: datetime
-) -> str | None:
-    """The part of the sender's previous text still waiting for a unit, when the last thing
-    we said to them was "which car?" (within the context window)."""
-    previous = (
+@dataclass(frozen=True, slots=True)
+class _History:
+    """What the sender's recent texts say about this one."""
+
+    flooding: bool
+    # Units their applied texts named in the last two hours, newest first.
+    recent_unit_ids: tuple[str, ...]
+    # The part of their previous text still waiting for a unit, when it got "which car?".
+    pending_question: str | None
+
+
+async def _history(
+    session: AsyncSession, sender: _Sender, message: Message, flood_limit: int
+) -> _History:
+    """One indexed read of the sender's texts of the last two hours answers the flood guard,
+    the recent units and the pending question."""
+    rows = (
         await session.execute(
-            select(Message.status, Message.interpretation)
+            select(
+                Message.id,
+                Message.created_at,
+                Message.status,
+                Message.unit_ids,
+                Message.interpretation["question"]["pending_text"].astext,
+            )
             .where(
                 Message.store_id == sender.store.id,
                 Message.from_number == sender.from_number,
                 Message.direction == "inbound",
-                Message.created_at >= now - CONTEXT_WINDOW,
-                Message.id != message.id,
+                Message.created_at >= message.created_at - CONTEXT_WINDOW,
+                Message.created_at <= message.created_at,
             )
             .order_by(Message.created_at.desc())
-            .limit(1)
+            .limit(max(flood_limit + 1, 20))
         )
-    ).first()
-    if previous is None or previous.status != "question":
-        return None
-    question = (previous.interpretation or {}).get("question") or {}
-    pending = question.get("pending_text")
-    return pending if isinstance(pending, str) and pending.strip() else None
-
-
-async def _recent_unit_ids(
-    session: AsyncSession, sender: _Sender, message: Message, now: datetime
-) -> tuple[str, ...]:
-    """The units this sender's applied texts named in the last two hours, newest first."""
-    rows = await session.execute(
-        select(Message.unit_ids)
-        .where(
-            Message.store_id == sender.store.id,
-            Message.from_number == sender.from_number,
-            Message.direction == "inbound",
-            Message.status == "applied",
-            Message.created_at >= now - CONTEXT_WINDOW,
-            Message.id != message.id,
-        )
-        .order_by(Message.created_at.desc())
-        .limit(10)
-    )
+    ).all()
+    in_last_minute = sum(1 for row in rows if row.created_at > message.created_at - FLOOD_WINDOW)
+    earlier = [row for row in rows if row.id != message.id]
     recent: dict[str, None] = {}
-    for unit_ids in rows.scalars():
-        for unit_id in unit_ids or ():
-            recent.setdefault(str(unit_id), None)
-    return tuple(recent)
+    for row in earlier:
+        if row.status == "applied":
+            for unit_id in row.unit_ids or ():
+                recent.setdefault(str(unit_id), None)
+    pending = None
+    if earlier and earlier[0].status == "question":
+        text_waiting = earlier[0][4]
+        pending = text_waiting if isinstance(text_waiting, str) and text_waiting.strip() else None
+    return _History(
+        flooding=in_last_minute > flood_limit,
+        recent_unit_ids=tuple(recent)[:10],
+        pending_question=pending,
+    )
 
 
 async def _reply(
@@ -474,6 +479,20 @@ async def _serialize_number(session: AsyncSession, sender: _Sender) -> None:
         text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
         {"key": f"recon-sms:{sender.store.id}:{sender.from_number}"},
     )
+
+
+async def _resolve(session: AsyncSession, to_number: str, from_number: str) -> _Sender | None:
+    row = (
+        await session.execute(
+            select(Store, Staff)
+            .outerjoin(Staff, (Staff.store_id == Store.id) & (Staff.phone == from_number))
+            .where(Store.sms_number == to_number)
+        )
+    ).first()
+    if row is None:
+        return None
+    store, staff = row
+    return _Sender(store=store, staff=staff, from_number=from_number)
 
 
 def _zone(name: str) -> ZoneInfo:

@@ -9,6 +9,7 @@ several copies of the service each keep their own cache correctly.
 
 from __future__ import annotations
 
+import copy
 import uuid
 from dataclasses import dataclass
 
@@ -18,9 +19,6 @@ from sqlalchemy.orm import selectinload
 
 from recon.db.models import Store, Unit, UnitEvent
 from recon.understanding import UnitIndex, UnitView, WorkItemView
-
-# Past this many changed units a full reload is cheaper than a targeted one.
-_FULL_RELOAD_AFTER = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,26 +60,58 @@ class UnitIndexCache:
         if cached is not None and cached.seq == seq:
             return cached.index
         if cached is None:
-            views = await _load(session, store_id, None)
+            views = await _load(session, store_id)
         else:
             changed = await _changed_units(session, store_id, cached.seq, seq)
             if not changed:
                 # Only message events since: the units are as they were.
                 self._stores[store_id] = _Cached(seq, cached.views, cached.index)
                 return cached.index
-            if len(changed) > _FULL_RELOAD_AFTER:
-                views = await _load(session, store_id, None)
-            else:
-                views = dict(cached.views)
-                for unit_id in changed:
-                    views.pop(unit_id, None)
-                views.update(await _load(session, store_id, changed))
+            views = dict(cached.views)
+            for unit_id in changed:
+                views.pop(unit_id, None)
+            views.update(await _load(session, store_id, only=changed))
+            if _same_names(cached.views, views, changed):
+                # Only stages, blockers and work moved: the index's naming lookups still
+                # hold, and a rebuild costs ~5 ms per 100 units on every text.
+                index = _with_states(cached.index, views)
+                self._stores[store_id] = _Cached(seq, views, index)
+                return index
         index = UnitIndex.build(views.values())
         self._stores[store_id] = _Cached(seq, views, index)
         return index
 
     def forget(self, store_id: uuid.UUID) -> None:
         self._stores.pop(store_id, None)
+
+
+# What the index's lookups are built from: when none of it changed, a unit's new state can be
+# swapped in without rebuilding them.
+_NAMING = ("stock_number", "vin", "year", "make", "model", "trim", "exterior_color")
+
+
+def _names(view: UnitView) -> tuple[object, ...]:
+    vendors = frozenset(item.vendor for item in view.work_items if item.vendor)
+    return (*(getattr(view, field) for field in _NAMING), vendors)
+
+
+def _same_names(
+    before: dict[uuid.UUID, UnitView], after: dict[uuid.UUID, UnitView], changed: set[uuid.UUID]
+) -> bool:
+    return all(
+        (unit_id in before) == (unit_id in after)
+        and (unit_id not in after or _names(before[unit_id]) == _names(after[unit_id]))
+        for unit_id in changed
+    )
+
+
+def _with_states(index: UnitIndex, views: dict[uuid.UUID, UnitView]) -> UnitIndex:
+    """The same lookups over the units' current views (`UnitIndex.units` by id)."""
+    if not isinstance(getattr(index, "units", None), dict):
+        return UnitIndex.build(views.values())
+    fresh = copy.copy(index)
+    fresh.units = {view.id: view for view in views.values()}
+    return fresh
 
 
 async def _changed_units(
@@ -101,7 +131,7 @@ async def _changed_units(
 
 
 async def _load(
-    session: AsyncSession, store_id: uuid.UUID, only: set[uuid.UUID] | None
+    session: AsyncSession, store_id: uuid.UUID, *, only: set[uuid.UUID] | None = None
 ) -> dict[uuid.UUID, UnitView]:
     """Active (not removed) units as views; with `only`, just those units."""
     query = (

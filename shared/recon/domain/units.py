@@ -443,7 +443,11 @@ async def add_we_owe(
         raise InvalidInput("a we-owe item needs a description")
     await _begin(session, unit, expected_version)
     owed = WeOweItem(
-        id=uuid.uuid4(), store_id=unit.store_id, unit_id=unit.id, item=item[:200], created_at=cause.when()
+        id=uuid.uuid4(),
+        store_id=unit.store_id,
+        unit_id=unit.id,
+        item=item[:200],
+        created_at=cause.when(),
     )
     session.add(owed)
     unit.we_owe.append(owed)
