@@ -19,6 +19,7 @@ BENCHMARKS = [
     "bench.inventory",
     "bench.board_api",
     "bench.metrics",
+    "bench.ingest",
     "bench.notifier",
 ]
 

@@ -53,6 +53,7 @@ class Settings(BaseSettings):
     notify_send_lease_seconds: float = Field(default=60.0, alias="RECON_NOTIFY_SEND_LEASE_SECONDS")
     notify_check_seconds: float = Field(default=60.0, alias="RECON_NOTIFY_CHECK_SECONDS")
     digest_grace_hours: float = Field(default=3.0, alias="RECON_DIGEST_GRACE_HOURS")
+    sms_flood_per_minute: int = Field(default=20, ge=1, alias="RECON_SMS_FLOOD_PER_MINUTE")
 
     outbox_poll_seconds: float = Field(default=2.0, alias="RECON_OUTBOX_POLL_SECONDS")
     outbox_batch_size: int = Field(default=500, alias="RECON_OUTBOX_BATCH_SIZE")

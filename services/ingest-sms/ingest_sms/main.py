@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from ingest_sms.webhooks import router
 from recon.service.app import create_service_app
 from recon.settings import Settings
 
@@ -13,5 +14,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "ingest-sms",
         title="Recon SMS ingest",
         description="The SMS provider's webhooks: staff texts in, delivery statuses.",
+        routers=[router],
         settings=settings,
     )

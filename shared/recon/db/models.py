@@ -294,6 +294,12 @@ class Message(Base):
         Index("ix_messages_store_created", "store_id", "created_at", "id"),
         Index("ix_messages_store_from", "store_id", "from_number", "created_at"),
         Index("ix_messages_provider_sid", "provider_sid"),
+        # The reply to a text (a repeated MessageSid is answered with it).
+        Index(
+            "ix_messages_reply_to",
+            "reply_to_id",
+            postgresql_where=text("reply_to_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = _id()

@@ -1,0 +1,62 @@
+"""The words of every reply: one short SMS (plain GSM characters, so 160 fit in a segment)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from recon.domain.sms import Outcome
+
+SEGMENT = 160
+
+HELP = (
+    "Recon Board: text a stock number and what changed, e.g. '2231 brakes done', "
+    "'7710 waiting on parts', 'where is 2231'. UNDO reverts your last change. STOP opts out."
+)
+OPTED_OUT = "You won't get Recon Board texts any more. Text START to opt back in."
+OPTED_IN = "You're back on Recon Board texts. Text HELP for how to update the board."
+UNREGISTERED = (
+    "This number isn't registered with this store's Recon Board, so nothing was changed. "
+    "Ask your manager to add you."
+)
+FLOODED = "Too many texts at once: we're holding the rest for review. Slow down and try again."
+APOLOGY = (
+    "Sorry, something went wrong reading that text. Nothing changed; a manager will review it."
+)
+BUSY = "That car was being changed at the same moment. Nothing changed; please text again."
+NOT_UNDERSTOOD = (
+    "Sorry, I didn't get that. Text a stock number and what changed, e.g. '2231 brakes done'. "
+    "HELP for more."
+)
+NOTHING_TO_UNDO = "Nothing to undo: no change of yours in the last 15 minutes."
+
+
+def confirmation(outcomes: Sequence[Outcome], unknown_numbers: Sequence[str] = ()) -> str:
+    """Each unit named once with what happened to it, then any numbers that matched nothing."""
+    by_unit: dict[str, list[str]] = {}
+    for outcome in outcomes:
+        by_unit.setdefault(outcome.label, []).append(outcome.summary)
+    parts = [f"{label}: {', '.join(summaries)}" for label, summaries in by_unit.items()]
+    if unknown_numbers:
+        parts.append(unknown(unknown_numbers))
+    text = ". ".join(parts)
+    if len(text) > SEGMENT and len(by_unit) > 1:
+        # Several cars: the stock number alone names each one well enough.
+        parts = [
+            f"{label.split(' ')[0]}: {', '.join(summaries)}" for label, summaries in by_unit.items()
+        ]
+        if unknown_numbers:
+            parts.append(unknown(unknown_numbers))
+        text = ". ".join(parts)
+    return text
+
+
+def unknown(numbers: Sequence[str]) -> str:
+    if len(numbers) == 1:
+        return f"No car {numbers[0]} on the board"
+    return f"No cars {', '.join(numbers)} on the board"
+
+
+def undone(outcomes: Sequence[Outcome] | None) -> str:
+    if outcomes is None:
+        return NOTHING_TO_UNDO
+    return "Undone. " + confirmation(outcomes)

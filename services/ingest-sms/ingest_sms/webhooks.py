@@ -1,0 +1,91 @@
+"""The SMS provider's webhooks: staff texts in (answered with TwiML), delivery statuses."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from fastapi import APIRouter, HTTPException, Response
+from starlette.datastructures import FormData
+from twilio.twiml.messaging_response import MessagingResponse
+
+from ingest_sms.delivery import STATUSES, record_status
+from ingest_sms.deps import IngestDep, SignedForm
+from ingest_sms.inbound import MAX_MEDIA, InboundText
+from ingest_sms.replies import APOLOGY
+from recon.service.deps import SessionDep
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/webhooks/twilio", tags=["webhooks"])
+
+TWIML = "application/xml"
+_MEDIA_KEY = re.compile(r"MediaUrl(\d+)")
+
+
+def twiml(reply: str | None) -> Response:
+    response = MessagingResponse()
+    if reply:
+        response.message(reply)
+    return Response(str(response), media_type=TWIML)
+
+
+def _field(form: FormData, name: str, *, limit: int) -> str:
+    value = form.get(name)
+    return value[:limit] if isinstance(value, str) else ""
+
+
+def inbound_text(form: FormData) -> InboundText:
+    from_number = _field(form, "From", limit=64)
+    to_number = _field(form, "To", limit=64)
+    if not from_number.strip() or not to_number.strip():
+        raise HTTPException(400, "From and To are required")
+    media = sorted(
+        (int(match.group(1)), value)
+        for key, value in form.multi_items()
+        if (match := _MEDIA_KEY.fullmatch(key)) and isinstance(value, str) and value
+    )
+    return InboundText(
+        from_number=from_number,
+        to_number=to_number,
+        body=_field(form, "Body", limit=10_000),
+        message_sid=_field(form, "MessageSid", limit=64)
+        or _field(form, "SmsSid", limit=64)
+        or None,
+        media_urls=tuple(url[:2000] for _, url in media[:MAX_MEDIA]),
+    )
+
+
+@router.post(
+    "/sms",
+    summary="An inbound text (Twilio form fields); answers TwiML with the reply",
+    response_class=Response,
+    responses={200: {"content": {TWIML: {}}}, 403: {"description": "bad or missing signature"}},
+)
+async def receive_sms(form: SignedForm, ingest: IngestDep) -> Response:
+    inbound = inbound_text(form)
+    try:
+        handled = await ingest.receive(inbound)
+    except Exception:
+        # Never a 5xx to the provider: the sender hears something went wrong.
+        log.exception("inbound text from %s could not be stored", inbound.from_number)
+        return twiml(APOLOGY)
+    return twiml(handled.reply)
+
+
+@router.post(
+    "/status",
+    summary="A delivery status callback for an outbound text",
+    status_code=204,
+    response_class=Response,
+    responses={403: {"description": "bad or missing signature"}},
+)
+async def delivery_status(form: SignedForm, session: SessionDep) -> Response:
+    message_sid = _field(form, "MessageSid", limit=64) or _field(form, "SmsSid", limit=64)
+    status = _field(form, "MessageStatus", limit=32) or _field(form, "SmsStatus", limit=32)
+    status = status.strip().lower()
+    if not message_sid or status not in STATUSES:
+        raise HTTPException(400, "MessageSid and a known MessageStatus are required")
+    error_code = _field(form, "ErrorCode", limit=16).strip() or None
+    await record_status(session, message_sid=message_sid, status=status, error_code=error_code)
+    return Response(status_code=204)

@@ -1,0 +1,57 @@
+"""The per-store unit index the webhook interprets against stays current with the board."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from ingest_sms.unit_index import UnitIndexCache
+from recon.domain import units
+from recon.understanding import Context, SenderView, interpret
+from tests.factories import API_CAUSE, make_store, make_unit
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+async def index_of(sessions: Sessions, cache: UnitIndexCache, store_id):  # type: ignore[no-untyped-def]
+    async with sessions() as session:
+        return await cache.get(session, store_id)
+
+
+class TestUnitIndexCache:
+    async def test_a_change_on_the_board_is_seen_by_the_next_text(self, sessions: Sessions) -> None:
+        store = await make_store(sessions)
+        unit = await make_unit(sessions, store, stage="detail", stock_number="2231")
+        cache = UnitIndexCache()
+        first = await index_of(sessions, cache, store.id)
+        assert first.unit(str(unit.id)).stage == "detail"
+        assert await index_of(sessions, cache, store.id) is first  # nothing changed: reused
+
+        async with sessions() as session, session.begin():
+            loaded = await units.get_unit(session, store_id=store.id, ref=unit.id)
+            await units.move_unit(session, loaded, to_stage="photos", cause=API_CAUSE)
+        moved = await index_of(sessions, cache, store.id)
+
+        assert moved.unit(str(unit.id)).stage == "photos"
+        detailer = SenderView(id="s", name="Luis", role="detailer")
+        context = Context(recent_unit_ids=(), now=units.now())
+        done = interpret("2231 done", index=moved, sender=detailer, context=context)
+        assert [c.unit_id for c in done.commands] == [str(unit.id)]
+
+    async def test_new_and_removed_cars_are_named_correctly(self, sessions: Sessions) -> None:
+        store = await make_store(sessions)
+        gone = await make_unit(sessions, store, stock_number="7710")
+        cache = UnitIndexCache()
+        await index_of(sessions, cache, store.id)
+
+        added = await make_unit(sessions, store, stock_number="8820")
+        async with sessions() as session, session.begin():
+            loaded = await units.get_unit(session, store_id=store.id, ref=gone.id)
+            await units.remove_unit(session, loaded, reason="sold at auction", cause=API_CAUSE)
+        index = await index_of(sessions, cache, store.id)
+
+        tech = SenderView(id="s", name="Mike", role="technician")
+        context = Context(recent_unit_ids=(), now=units.now())
+        found = interpret("8820 needs wipers", index=index, sender=tech, context=context)
+        assert [c.unit_id for c in found.commands] == [str(added.id)]
+        missing = interpret("7710 needs wipers", index=index, sender=tech, context=context)
+        assert missing.commands == [] and "7710" in missing.unknown_numbers
