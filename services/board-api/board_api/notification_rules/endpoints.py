@@ -13,9 +13,7 @@ router = APIRouter(prefix="/api/v1/stores/{slug}/notification-rules", tags=["not
 
 
 @router.get("", summary="The store's notification rules (the defaults until it saves its own)")
-async def get_notification_rules(
-    access: AdminAccess, session: SessionDep
-) -> NotificationRules:
+async def get_notification_rules(access: AdminAccess, session: SessionDep) -> NotificationRules:
     rules, defaults = await load_rules(session, access.store.id)
     return NotificationRules.of(rules, defaults=defaults)
 
