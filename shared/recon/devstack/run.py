@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import secrets
 import signal
@@ -141,9 +142,24 @@ class Stack:
             self.processes.append((spec, process))
         for spec, process in self.processes:
             wait_ready(f"http://127.0.0.1:{spec.port}/readyz", process=process)
+        # So `make text` finds the services wherever they ended up listening.
+        self.running_file.write_text(
+            json.dumps(
+                {
+                    "board_url": env["BOARD_BASE_URL"],
+                    "ingest_url": f"http://127.0.0.1:{specs[1].port}",
+                    "public_base_url": env["PUBLIC_BASE_URL"],
+                }
+            )
+        )
         return env
 
+    @property
+    def running_file(self) -> Path:
+        return self.data_dir / "running.json"
+
     def stop(self) -> None:
+        self.running_file.unlink(missing_ok=True)
         for _, process in self.processes:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)

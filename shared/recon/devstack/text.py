@@ -7,6 +7,7 @@ Posts the form Twilio would post to ingest-sms's webhook, signed the way Twilio 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import uuid
@@ -73,11 +74,13 @@ def main() -> None:
     parser.add_argument("--media", action="append", default=[], help="an MMS photo URL")
     parser.add_argument(
         "--url",
-        default=os.environ.get("INGEST_URL", "http://127.0.0.1:8001"),
+        default=os.environ.get("INGEST_URL") or _running("ingest_url", "http://127.0.0.1:8001"),
         help="where ingest-sms listens",
     )
     args = parser.parse_args()
-    public_base = os.environ.get("PUBLIC_BASE_URL", args.url).rstrip("/")
+    public_base = (
+        os.environ.get("PUBLIC_BASE_URL") or _running("public_base_url", args.url)
+    ).rstrip("/")
     auth_token = os.environ.get("TWILIO_AUTH_TOKEN", "")
     try:
         from_number = to_e164(args.from_number)
@@ -86,7 +89,9 @@ def main() -> None:
         sys.exit(str(exc))
     if to_number is None:
         admin_token = os.environ.get("RECON_ADMIN_TOKEN") or _local_admin_token()
-        board_url = os.environ.get("BOARD_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+        board_url = (
+            os.environ.get("BOARD_BASE_URL") or _running("board_url", "http://127.0.0.1:8000")
+        ).rstrip("/")
         to_number = _only_store_number(board_url, admin_token)
     form = text_form(
         from_number=from_number, to_number=to_number, body=args.body, media_urls=tuple(args.media)
@@ -101,6 +106,14 @@ def main() -> None:
     if response.status_code != 200:
         sys.exit(f"ingest-sms answered {response.status_code}: {response.text}")
     print(reply_of(response.text) or "(no reply)")
+
+
+def _running(key: str, default: str) -> str:
+    """Where `make run` put the services (it writes .local/running.json while it runs)."""
+    path = Path.cwd() / ".local" / "running.json"
+    if not path.exists():
+        return default
+    return str(json.loads(path.read_text()).get(key) or default)
 
 
 def _local_admin_token() -> str:
