@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import os
 import resource
-import shutil
 import statistics
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from recon.db.migrate import upgrade
-from recon.devstack.servers import EmbeddedNats, EmbeddedPostgres
-from recon.settings import Settings, sqlalchemy_url
+from recon.devstack.servers import EmbeddedNats, EmbeddedPostgres, throwaway_servers
+from recon.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_TOKEN = "bench-admin-token-" + "x" * 16
@@ -37,35 +35,16 @@ class BenchServers:
 
 @contextmanager
 def bench_servers() -> Iterator[BenchServers]:
-    workdir = ROOT / ".local" / f"bench-{os.getpid()}"
-    postgres = nats = None
-    try:
-        if os.environ.get("DATABASE_URL"):
-            database_url = sqlalchemy_url(os.environ["DATABASE_URL"])
-        else:
-            postgres = EmbeddedPostgres(workdir / "postgres", durable=False).start()
-            database_url = postgres.url()
-        if os.environ.get("NATS_URL"):
-            nats_url = os.environ["NATS_URL"]
-        else:
-            nats = EmbeddedNats(workdir / "nats").start()
-            nats_url = nats.url
-        upgrade(database_url)
+    with throwaway_servers(ROOT / ".local" / f"bench-{os.getpid()}") as servers:
         settings = Settings.model_validate(
             {
-                "DATABASE_URL": database_url,
-                "NATS_URL": nats_url,
+                "DATABASE_URL": servers.database_url,
+                "NATS_URL": servers.nats_url,
                 "RECON_ADMIN_TOKEN": ADMIN_TOKEN,
                 "RECON_ENV": "test",
             }
         )
-        yield BenchServers(settings=settings, postgres=postgres, nats=nats)
-    finally:
-        if nats is not None:
-            nats.stop()
-        if postgres is not None:
-            postgres.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
+        yield BenchServers(settings=settings, postgres=servers.postgres, nats=servers.nats)
 
 
 def percentile(samples: Sequence[float], fraction: float) -> float:

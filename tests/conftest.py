@@ -4,7 +4,6 @@ DATABASE_URL / NATS_URL are set), migrated once; each test isolated by its own s
 from __future__ import annotations
 
 import os
-import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -13,10 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from recon.db.migrate import upgrade
 from recon.db.session import create_engine, create_sessionmaker
-from recon.devstack.servers import EmbeddedNats, EmbeddedPostgres
-from recon.settings import Settings, sqlalchemy_url
+from recon.devstack.servers import EmbeddedPostgres, throwaway_servers
+from recon.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_TOKEN = "test-admin-token-" + "x" * 16
@@ -51,28 +49,10 @@ class TestServers:
 
 @pytest.fixture(scope="session")
 def servers() -> Iterator[TestServers]:
-    workdir = ROOT / ".local" / f"test-{os.getpid()}"
-    postgres = None
-    nats = None
-    try:
-        if os.environ.get("DATABASE_URL"):
-            database_url = sqlalchemy_url(os.environ["DATABASE_URL"])
-        else:
-            postgres = EmbeddedPostgres(workdir / "postgres", durable=False).start()
-            database_url = postgres.url()
-        if os.environ.get("NATS_URL"):
-            nats_url = os.environ["NATS_URL"]
-        else:
-            nats = EmbeddedNats(workdir / "nats").start()
-            nats_url = nats.url
-        upgrade(database_url)
-        yield TestServers(database_url=database_url, nats_url=nats_url, postgres=postgres)
-    finally:
-        if nats is not None:
-            nats.stop()
-        if postgres is not None:
-            postgres.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
+    with throwaway_servers(ROOT / ".local" / f"test-{os.getpid()}") as local:
+        yield TestServers(
+            database_url=local.database_url, nats_url=local.nats_url, postgres=local.postgres
+        )
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -241,3 +243,42 @@ class EmbeddedNats:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+@dataclass
+class LocalServers:
+    database_url: str
+    nats_url: str
+    postgres: EmbeddedPostgres | None
+    nats: EmbeddedNats | None
+
+
+@contextmanager
+def throwaway_servers(workdir: Path) -> Iterator[LocalServers]:
+    """Postgres and NATS for one test or bench session, migrated, removed afterwards.
+
+    DATABASE_URL / NATS_URL, when set, are used instead of starting embedded ones.
+    """
+    from recon.db.migrate import upgrade
+    from recon.settings import sqlalchemy_url
+
+    postgres = nats = None
+    try:
+        if os.environ.get("DATABASE_URL"):
+            database_url = sqlalchemy_url(os.environ["DATABASE_URL"])
+        else:
+            postgres = EmbeddedPostgres(workdir / "postgres", durable=False).start()
+            database_url = postgres.url()
+        if os.environ.get("NATS_URL"):
+            nats_url = os.environ["NATS_URL"]
+        else:
+            nats = EmbeddedNats(workdir / "nats").start()
+            nats_url = nats.url
+        upgrade(database_url)
+        yield LocalServers(database_url, nats_url, postgres, nats)
+    finally:
+        if nats is not None:
+            nats.stop()
+        if postgres is not None:
+            postgres.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
