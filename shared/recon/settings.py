@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -70,6 +70,19 @@ class Settings(BaseSettings):
         if len(token.get_secret_value()) < 16:
             raise ValueError("RECON_ADMIN_TOKEN must be at least 16 characters")
         return token
+
+    @model_validator(mode="after")
+    def _production_needs_real_credentials(self) -> Settings:
+        # An empty Twilio token would make every webhook signature "valid".
+        if self.environment != "production":
+            return self
+        if not self.twilio_auth_token.get_secret_value():
+            raise ValueError("TWILIO_AUTH_TOKEN must be set in production")
+        if self.sms_provider == "twilio" and not self.twilio_account_sid:
+            raise ValueError("TWILIO_ACCOUNT_SID must be set when SMS_PROVIDER=twilio")
+        if not self.public_base_url.startswith("https://"):
+            raise ValueError("PUBLIC_BASE_URL must be the https:// URL Twilio calls in production")
+        return self
 
     @property
     def asyncpg_dsn(self) -> str:
