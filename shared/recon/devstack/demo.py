@@ -168,8 +168,8 @@ async def _demo_unit(
                 names=rng.sample(WORK, 2),
                 cause=_cause(tech, at - timedelta(minutes=20)),
             )
-        if stage == Stage.DETAIL and unit.work_items:
-            for item in [i for i in unit.work_items if i.status == "open"]:
+        if stage in (Stage.SUBLET, Stage.DETAIL):  # the shop finished its work before handing on
+            for item in [i for i in unit.work_items if i.status == "open" and i.vendor is None]:
                 await units.complete_work_item(
                     session,
                     unit,
