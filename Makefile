@@ -24,7 +24,7 @@ lint: install
 	$(BIN)/ruff format --check .
 
 typecheck: install
-	$(BIN)/mypy shared/recon services/board-api/board_api services/ingest-sms/ingest_sms \
+	$(BIN)/mypy shared/recon bench services/board-api/board_api services/ingest-sms/ingest_sms \
 		services/inventory-sync/inventory_sync services/notifier/notifier
 
 pytest: install

@@ -24,6 +24,8 @@ ADMIN_TOKEN = "test-admin-token-" + "x" * 16
 
 @dataclass
 class TestServers:
+    __test__ = False  # a fixture's value, not a test class
+
     database_url: str
     nats_url: str
     postgres: EmbeddedPostgres | None

@@ -15,6 +15,7 @@ from recon.domain import units
 from recon.domain.event_log import Cause
 from recon.events import Actor
 from recon.events.types import VehicleFields
+from recon.vin import random_vin
 
 API_CAUSE = Cause(actor=Actor(kind="api", name="test client"), source="api", service="tests")
 INVENTORY_CAUSE = Cause(
@@ -22,26 +23,6 @@ INVENTORY_CAUSE = Cause(
 )
 
 _phones = itertools.count(1000)
-_VIN_CHARS = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
-_WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
-_VALUES = {
-    **{str(d): d for d in range(10)},
-    **dict(zip("ABCDEFGH", range(1, 9), strict=True)),
-    **dict(zip("JKLMN", range(1, 6), strict=True)),
-    "P": 7,
-    "R": 9,
-    **dict(zip("STUVWXYZ", range(2, 10), strict=True)),
-}
-
-
-def random_vin() -> str:
-    """A VIN with a correct check digit (position 9)."""
-    chars = [random.choice(_VIN_CHARS) for _ in range(17)]
-    chars[8] = "0"
-    total = sum(_VALUES[c] * w for c, w in zip(chars, _WEIGHTS, strict=True))
-    check = total % 11
-    chars[8] = "X" if check == 10 else str(check)
-    return "".join(chars)
 
 
 def unique_slug(prefix: str = "store") -> str:

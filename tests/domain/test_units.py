@@ -207,3 +207,27 @@ class TestInventory:
             )
         assert set(changes) == {"removed"}
         assert (await reload(sessions, store.id, unit.id)).removed_at is None
+
+
+class TestBackdatedChanges:
+    async def test_a_cause_with_a_time_records_the_change_then(self, sessions: Sessions) -> None:
+        from datetime import UTC, datetime
+
+        from recon.domain.event_log import Cause
+
+        store = await make_store(sessions)
+        unit = await make_unit(sessions, store)
+        then = datetime(2026, 11, 2, 15, 30, tzinfo=UTC)
+        cause = Cause(actor=API_CAUSE.actor, source="api", service="tests", at=then)
+        async with sessions() as session, session.begin():
+            loaded = await units.get_unit(session, store_id=store.id, ref=unit.id)
+            await units.move_unit(session, loaded, to_stage="inspection", cause=cause)
+        moved = await reload(sessions, store.id, unit.id)
+        assert moved.stage_entered_at == then
+        async with sessions() as session:
+            logged_at = await session.scalar(
+                select(UnitEvent.created_at).where(
+                    UnitEvent.unit_id == unit.id, UnitEvent.type == "unit.stage_changed"
+                )
+            )
+        assert logged_at == then

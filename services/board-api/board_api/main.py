@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from board_api import metrics
 from board_api.events.endpoints import router as events_router
 from board_api.events.hub import StreamHub
 from board_api.messages.endpoints import router as messages_router
@@ -21,6 +22,7 @@ ROUTERS = (
     units_router,
     messages_router,
     events_router,
+    metrics.router,
 )
 
 

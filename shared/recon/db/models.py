@@ -81,6 +81,9 @@ class Store(Base):
     inventory_feed_interval_minutes: Mapped[int] = mapped_column(
         Integer, default=60, server_default="60"
     )
+    # When the feed is next due; a puller claims it by moving this forward (several copies of
+    # inventory-sync may run, and only one fetches a feed per interval).
+    inventory_feed_next_at: Mapped[datetime | None]
     # Per-store event sequence: bumped under the store row's lock by every writer, so the
     # events of one store are numbered in commit order (what SSE resume relies on).
     last_event_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
@@ -316,6 +319,7 @@ class Message(Base):
 
 class InventorySync(Base):
     __tablename__ = "inventory_syncs"
+    __table_args__ = (Index("ix_inventory_syncs_store_started", "store_id", "started_at", "id"),)
 
     id: Mapped[uuid.UUID] = _id()
     store_id: Mapped[uuid.UUID] = _store_id()

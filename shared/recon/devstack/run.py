@@ -8,6 +8,7 @@ stops everything it started.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import secrets
 import signal
@@ -19,10 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from recon.db.migrate import upgrade
+from recon.db.session import create_engine, create_sessionmaker
+from recon.devstack.demo import DemoStore, seed_demo
 from recon.devstack.servers import EmbeddedNats, EmbeddedPostgres, free_port
 from recon.settings import sqlalchemy_url
 
 ROOT = Path.cwd()
+DEMO_SMS_NUMBER = "+15125550100"
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,7 @@ class Stack:
         self.postgres: EmbeddedPostgres | None = None
         self.nats: EmbeddedNats | None = None
         self.processes: list[tuple[ServiceSpec, subprocess.Popen[bytes]]] = []
+        self.demo: DemoStore | None = None
 
     def start(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -105,6 +110,8 @@ class Stack:
         env["RECON_ADMIN_TOKEN"] = admin_token(self.data_dir)
         print("applying migrations ...", flush=True)
         upgrade(env["DATABASE_URL"])
+        if env.get("RECON_DEMO", "1") != "0":
+            self.demo = asyncio.run(_seed_demo(env["DATABASE_URL"]))
         logs = self.data_dir / "logs"
         logs.mkdir(exist_ok=True)
         specs = [ServiceSpec(spec.name, spec.app, preferred_port(spec.port)) for spec in SERVICES]
@@ -152,6 +159,14 @@ class Stack:
             self.postgres.stop()
 
 
+async def _seed_demo(database_url: str) -> DemoStore:
+    engine = create_engine(database_url, pool_size=2)
+    try:
+        return await seed_demo(create_sessionmaker(engine), sms_number=DEMO_SMS_NUMBER)
+    finally:
+        await engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data-dir", type=Path, default=ROOT / ".local")
@@ -191,6 +206,16 @@ def print_welcome(stack: Stack, env: dict[str, str]) -> None:
         f"  NATS            {env['NATS_URL']}",
         f"  admin token     {env['RECON_ADMIN_TOKEN']}",
         f"  logs            {stack.data_dir / 'logs'}",
+    ]
+    if stack.demo is not None:
+        board = next(spec for spec, _ in stack.processes if spec.name == "board-api")
+        lines += [
+            "",
+            f"Demo store '{stack.demo.slug}' (its texting number is {DEMO_SMS_NUMBER}):",
+            f"  the board       http://127.0.0.1:{board.port}/board/{stack.demo.board_token}",
+            '  text it         make text FROM=+15125550101 BODY="2231 brakes done"',
+        ]
+    lines += [
         "",
         "Press Ctrl-C to stop everything.",
     ]

@@ -3,11 +3,16 @@ transaction, numbered in commit order within the store."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, text, update
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recon.db.models import Outbox, Store, UnitEvent
@@ -22,6 +27,11 @@ class Cause:
     source: str
     service: str
     message_id: uuid.UUID | None = None
+    # When the change happened; None means now. Set for back-dated history (demo data, imports).
+    at: datetime | None = None
+
+    def when(self) -> datetime:
+        return self.at or datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +42,7 @@ class PendingEvent:
     actor: Actor
     source: str
     message_id: uuid.UUID | None = None
+    at: datetime | None = None
 
 
 async def lock_store_events(session: AsyncSession, store_id: uuid.UUID) -> None:
@@ -73,6 +84,7 @@ async def append_events(
             seq=first_seq + offset,
             subject=pending.subject,
             service=service,
+            at=pending.at,
         )
         envelopes.append(envelope)
         log_rows.append(
@@ -99,6 +111,37 @@ async def append_events(
                 "payload": envelope.model_dump(mode="json"),
             }
         )
-    await session.execute(insert(UnitEvent), log_rows)
-    await session.execute(insert(Outbox), outbox_rows)
+    await _insert_unnest(session, UnitEvent.__table__, log_rows, store_id=store_id)
+    await _insert_unnest(session, Outbox.__table__, outbox_rows, store_id=store_id)
     return envelopes
+
+
+async def _insert_unnest(
+    session: AsyncSession, table: Any, rows: list[dict[str, object]], *, store_id: uuid.UUID
+) -> None:
+    """Insert the rows as one `INSERT … SELECT FROM unnest(<one array per column>)`.
+
+    A bulk change (an inventory feed of 10,000 cars) appends 10,000 events; one statement with
+    one array per column is several times faster than multi-row VALUES batches. JSONB values
+    travel as JSON text.
+    """
+    columns = [name for name in rows[0] if name != "store_id"]
+    arrays = []
+    params: dict[str, object] = {"store_id": store_id}
+    selected = []
+    for position, name in enumerate(columns):
+        column = table.c[name]
+        is_json = isinstance(column.type, JSONB)
+        sql_type = "text" if is_json else column.type.compile(dialect=postgresql.dialect())
+        arrays.append(f"CAST(:c{position} AS {sql_type}[])")
+        selected.append(f"CAST(f.{name} AS jsonb)" if is_json else f"f.{name}")
+        values = [row[name] for row in rows]
+        params[f"c{position}"] = [json.dumps(v) for v in values] if is_json else values
+    await session.execute(
+        text(
+            f"INSERT INTO {table.name} (store_id, {', '.join(columns)}) "
+            f"SELECT :store_id, {', '.join(selected)} "
+            f"FROM unnest({', '.join(arrays)}) AS f({', '.join(columns)})"
+        ),
+        params,
+    )

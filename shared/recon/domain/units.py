@@ -9,7 +9,7 @@ these; no service has a copy of the rules.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
@@ -105,7 +105,7 @@ async def _commit_change(
 ) -> None:
     """Bump the unit's version (checked against the row), then log the events."""
     stock_number = unit.stock_number  # the failed flush below expires the object
-    unit.updated_at = now()
+    unit.updated_at = cause.when()
     try:
         await session.flush()
     except StaleDataError as exc:
@@ -127,6 +127,7 @@ async def _log(
                 actor=cause.actor,
                 source=cause.source,
                 message_id=cause.message_id,
+                at=cause.at,
             )
         )
     await append_events(session, store_id=unit.store_id, service=cause.service, events=pending)
@@ -158,7 +159,7 @@ def open_vendor_work(unit: Unit) -> bool:
 def _stage_changed(
     unit: Unit, to_stage: Stage, reason: Literal["move", "done"], cause: Cause
 ) -> ev.UnitStageChanged:
-    at = now()
+    at = cause.when()
     event = ev.UnitStageChanged(
         **_base(unit, cause),
         from_stage=unit.stage,
@@ -247,7 +248,7 @@ async def block_unit(
     unit.blocker_kind = kind
     unit.blocker_note = note
     unit.blocker_eta = eta
-    unit.blocker_since = now()
+    unit.blocker_since = cause.when()
     event = ev.UnitBlocked(**_base(unit, cause), kind=kind, note=note, eta=eta, stage=unit.stage)
     await _commit_change(session, unit, cause, [event])
     return unit
@@ -269,12 +270,12 @@ async def unblock_unit(
             f"{unit.stock_number} is blocked on {unit.blocker_kind}, not {BlockerKind(kind)}"
         )
     await _begin(session, unit, expected_version)
-    since = unit.blocker_since or now()
+    since = unit.blocker_since or cause.when()
     event = ev.UnitUnblocked(
         **_base(unit, cause),
         kind=unit.blocker_kind,
         note=unit.blocker_note,
-        blocked_hours=round((now() - since).total_seconds() / 3600, 2),
+        blocked_hours=round((cause.when() - since).total_seconds() / 3600, 2),
         stage=unit.stage,
     )
     unit.blocker_kind = unit.blocker_note = unit.blocker_eta = unit.blocker_since = None
@@ -326,7 +327,7 @@ async def open_work_items(
             vendor=vendor,
             approved=approved,
             status="open",
-            opened_at=now(),
+            opened_at=cause.when(),
             opened_by=cause.actor.name,
         )
         session.add(item)
@@ -379,14 +380,14 @@ async def complete_work_item(
             unit_id=unit.id,
             name=" ".join(name.split())[:200],
             status="open",
-            opened_at=now(),
+            opened_at=cause.when(),
             opened_by=cause.actor.name,
         )
         session.add(item)
         unit.work_items.append(item)
         events.append(ev.WorkItemOpened(**_base(unit, cause), work_item_id=item.id, name=item.name))
     item.status = "done"
-    item.done_at = now()
+    item.done_at = cause.when()
     item.done_by = cause.actor.name
     events.append(
         ev.WorkItemDone(
@@ -419,7 +420,7 @@ async def add_note(
         body=body[:2000],
         author=cause.actor.name or cause.actor.kind,
         author_staff_id=cause.actor.staff_id,
-        created_at=now(),
+        created_at=cause.when(),
     )
     session.add(note)
     unit.notes.append(note)
@@ -442,7 +443,11 @@ async def add_we_owe(
         raise InvalidInput("a we-owe item needs a description")
     await _begin(session, unit, expected_version)
     owed = WeOweItem(
-        id=uuid.uuid4(), store_id=unit.store_id, unit_id=unit.id, item=item[:200], created_at=now()
+        id=uuid.uuid4(),
+        store_id=unit.store_id,
+        unit_id=unit.id,
+        item=item[:200],
+        created_at=cause.when(),
     )
     session.add(owed)
     unit.we_owe.append(owed)
@@ -466,7 +471,7 @@ async def complete_we_owe(
         return owed
     await _begin(session, unit, expected_version)
     owed.status = "done"
-    owed.done_at = now()
+    owed.done_at = cause.when()
     event = ev.WeOweDone(**_base(unit, cause), we_owe_id=owed.id, item=owed.item)
     await _commit_change(session, unit, cause, [event])
     return owed
@@ -489,7 +494,7 @@ async def acknowledge_unit(
         staff_id=cause.actor.staff_id,
         by=by,
         stage=unit.stage,
-        at=now(),
+        at=cause.when(),
     )
     session.add(ack)
     unit.acks.append(ack)
@@ -512,7 +517,7 @@ async def create_unit(
 ) -> Unit:
     """A car new to the store's inventory: it joins the board at intake."""
     await lock_store_events(session, store_id)
-    at = now()
+    at = cause.when()
     unit = Unit(
         id=uuid.uuid4(),
         store_id=store_id,
@@ -538,6 +543,31 @@ async def create_unit(
     return unit
 
 
+def vehicle_changes(
+    current: Mapping[str, Any], vehicle: ev.VehicleFields, *, removed: bool
+) -> dict[str, ev.FieldChange]:
+    """What applying the feed's view of a car would change: the one definition of a change,
+    shared by `update_vehicle` and the bulk inventory sync so both agree.
+
+    A field the feed did not give (unset on `vehicle`) is kept, and a missing receipt time
+    never clears the one on record; a removed unit that is in the feed again is restored.
+    """
+    changes: dict[str, ev.FieldChange] = {}
+    given = vehicle.model_fields_set
+    for field in VEHICLE_FIELDS:
+        if field not in given:
+            continue
+        new = getattr(vehicle, field)
+        if field == "received_at" and new is None:
+            continue
+        old = current[field]
+        if old != new:
+            changes[field] = ev.FieldChange(old=old, new=new)
+    if removed:
+        changes["removed"] = ev.FieldChange(old=True, new=False)
+    return changes
+
+
 async def update_vehicle(
     session: AsyncSession,
     unit: Unit,
@@ -547,17 +577,8 @@ async def update_vehicle(
 ) -> dict[str, ev.FieldChange]:
     """Apply the feed's view of a car; returns what changed (nothing → no event). A removed
     unit that comes back to the feed is restored to the board."""
-    changes: dict[str, ev.FieldChange] = {}
-    incoming = vehicle.model_dump()
-    for field in VEHICLE_FIELDS:
-        new = incoming[field]
-        if field == "received_at" and new is None:
-            continue
-        old = getattr(unit, field)
-        if old != new:
-            changes[field] = ev.FieldChange(old=old, new=new)
-    if unit.removed_at is not None:
-        changes["removed"] = ev.FieldChange(old=True, new=False)
+    current = {field: getattr(unit, field) for field in VEHICLE_FIELDS}
+    changes = vehicle_changes(current, vehicle, removed=unit.removed_at is not None)
     if not changes:
         return changes
     await _begin(session, unit, None)
@@ -578,7 +599,7 @@ async def remove_unit(session: AsyncSession, unit: Unit, *, reason: str, cause: 
     if unit.stage == Stage.SOLD:
         raise InvalidChange(f"{unit.stock_number} is sold; sold units are not removed")
     await _begin(session, unit, None)
-    unit.removed_at = now()
+    unit.removed_at = cause.when()
     await _commit_change(
         session, unit, cause, [ev.UnitRemoved(**_base(unit, cause), reason=reason)]
     )

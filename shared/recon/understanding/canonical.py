@@ -1,0 +1,179 @@
+"""Canonical words: a clause's tokens as keywords, stages, units, dates and plain words.
+
+Each token becomes a keyword ("!done"), a stage ("@detail"), a unit ("#u"), a date ("~d") or a
+plain folded word, with typos corrected; units joined by "and" form one group, and a clause
+naming several units with their own words is cut into one segment per unit.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import date
+
+from recon.understanding.dates import DateSpan
+from recon.understanding.normalize import MAX_PHRASE_WORDS, PHRASES, Token, correct
+from recon.understanding.units import Mention
+from recon.understanding.vocabulary import (
+    AUX_QUESTION_STARTERS,
+    FILLERS,
+    QUESTION_STARTERS,
+    QUESTION_SUBJECTS,
+    SYMBOLS,
+)
+from recon.understanding.work import concepts_of
+
+UNIT = "#u"
+DATE = "~d"
+CONNECTORS = frozenset({"and", ",", "y", "n", "plus", "&"})
+_PLACE_WORDS = frozenset({"!to", "the", "in", "out", "at", "around"})
+_GREETINGS = frozenset({"hey", "hi", "yo", "ok", "okay", "so", "and", "also", "um", "hello"})
+
+
+@dataclass(slots=True)
+class CTok:
+    canon: str
+    start: int  # first source token
+    end: int  # one past the last source token
+    mentions: tuple[int, ...] = ()  # for UNIT: indices into the clause's mentions
+    value: date | None = None  # for DATE
+
+
+def canonicalize(
+    tokens: list[Token],
+    mentions: list[Mention],
+    dates: list[DateSpan],
+    ignored: frozenset[int],
+) -> list[CTok]:
+    mention_at = {mention.start: number for number, mention in enumerate(mentions)}
+    date_at = {span.start: span for span in dates}
+    blocked: set[int] = set(ignored)
+    for mention in mentions:
+        blocked.update(range(mention.start, mention.end))
+    for span in dates:
+        blocked.update(range(span.start, span.end))
+    lows = [
+        token.low if position not in blocked else "\x00" for position, token in enumerate(tokens)
+    ]
+
+    out: list[CTok] = []
+    position = 0
+    while position < len(tokens):
+        if position in mention_at:
+            mention = mentions[mention_at[position]]
+            out.append(CTok(UNIT, mention.start, mention.end, mentions=(mention_at[position],)))
+            position = mention.end
+            continue
+        if position in date_at:
+            span = date_at[position]
+            out.append(CTok(DATE, span.start, span.end, value=span.value))
+            position = span.end
+            continue
+        if position in blocked:
+            position += 1
+            continue
+        token = tokens[position]
+        if token.kind == "sym":
+            canonical = SYMBOLS.get(token.text, "")
+            if canonical:
+                out.append(CTok(canonical, position, position + 1))
+            position += 1
+            continue
+        length, canonical = _phrase_at(lows, position)
+        if length == 0:
+            length, canonical = 1, _word(token.low)
+        for part in canonical.split():
+            out.append(CTok(part, position, position + length))
+        position += length
+    return _in_context(out, tokens)
+
+
+def _phrase_at(lows: list[str], position: int) -> tuple[int, str]:
+    for length in range(min(MAX_PHRASE_WORDS, len(lows) - position), 0, -1):
+        canonical = PHRASES.get(tuple(lows[position : position + length]))
+        if canonical is not None:
+            return length, canonical
+    return 0, ""
+
+
+def _word(low: str) -> str:
+    if low.endswith(("'ll", "’ll")):
+        return "!will"
+    corrected = correct(low)
+    if corrected is None:
+        return low
+    return PHRASES.get((corrected,), corrected)
+
+
+def _in_context(ctoks: list[CTok], tokens: list[Token]) -> list[CTok]:
+    """Words whose meaning depends on their neighbour: "2 pics" (to), "a fotos" (to),
+    "back glass" (a part, not a return)."""
+    for position, ctok in enumerate(ctoks):
+        following = ctoks[position + 1].canon if position + 1 < len(ctoks) else ""
+        if ctok.canon in ("2", "a", "para", "pa", "al") and following.startswith("@"):
+            ctok.canon = "!to"
+        elif ctok.canon == "!back" and following and concepts_of([following]):
+            ctok.canon = "back"
+        elif ctok.canon == "!back" and position > 0 and ctoks[position - 1].canon in _PLACE_WORDS:
+            ctok.canon = "back"  # "to the back", "out back": a place, not a return
+        elif ctok.canon == "!shot" and position > 0 and ctoks[position - 1].canon == "!move":
+            ctok.canon = "!done"
+    return ctoks
+
+
+def group_units(ctoks: list[CTok]) -> list[CTok]:
+    """Units joined by "and", "&", "," are one group: "2231 2232 and 2240 to detail"."""
+    grouped: list[CTok] = []
+    pending_connectors: list[CTok] = []
+    for ctok in ctoks:
+        if ctok.canon in CONNECTORS and grouped and grouped[-1].canon == UNIT:
+            pending_connectors.append(ctok)
+            continue
+        if ctok.canon == UNIT and grouped and grouped[-1].canon == UNIT:
+            last = grouped[-1]
+            grouped[-1] = CTok(UNIT, last.start, ctok.end, mentions=last.mentions + ctok.mentions)
+            pending_connectors.clear()
+            continue
+        grouped.extend(pending_connectors)
+        pending_connectors.clear()
+        grouped.append(ctok)
+    grouped.extend(pending_connectors)
+    return grouped
+
+
+def segments(ctoks: list[CTok]) -> list[list[CTok]]:
+    """One clause naming several units with their own words becomes one segment per unit:
+    "2231 done 2232 to pics", "brakes done on 2231, tires done on 2232"."""
+    groups = [position for position, ctok in enumerate(ctoks) if ctok.canon == UNIT]
+    if len(groups) <= 1:
+        return [ctoks]
+    meaningful = [p for p, c in enumerate(ctoks) if c.canon not in FILLERS or c.canon == UNIT]
+    if meaningful and meaningful[0] == groups[0]:
+        cuts = [0, *groups[1:], len(ctoks)]
+        return [ctoks[a:b] for a, b in itertools.pairwise(cuts)]
+    if meaningful and meaningful[-1] == groups[-1]:
+        cuts = [0, *(g + 1 for g in groups[:-1]), len(ctoks)]
+        return [ctoks[a:b] for a, b in itertools.pairwise(cuts)]
+    prefix = ctoks[: groups[0]]
+    cuts = [*groups, len(ctoks)]
+    return [prefix + ctoks[a:b] for a, b in itertools.pairwise(cuts)]
+
+
+def is_question(tokens: list[Token], ctoks: list[CTok], ended_with_mark: bool) -> bool:
+    if ended_with_mark:
+        return True
+    for position, ctok in enumerate(ctoks):
+        if ctok.canon in ("!polite", "!someone"):
+            return False
+        if ctok.canon == UNIT:
+            return False
+        low = tokens[ctok.start].low
+        if low in _GREETINGS:
+            continue
+        if low in AUX_QUESTION_STARTERS:
+            following = ctoks[position + 1] if position + 1 < len(ctoks) else None
+            return following is not None and (
+                following.canon == UNIT or tokens[following.start].low in QUESTION_SUBJECTS
+            )
+        return low in QUESTION_STARTERS or ctok.canon == "!status"
+    return False

@@ -1,0 +1,688 @@
+"""Reading rules: one segment's canonical words -> intents, not yet tied to a unit.
+
+The words are joined into a string and read by ordered regular-expression rules; each rule
+consumes what it used, so later rules only see what is left.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from recon.domain.stages import BlockerKind, Stage
+from recon.understanding.canonical import CONNECTORS, DATE, UNIT, CTok
+from recon.understanding.normalize import (
+    Token,
+    stage_of,
+)
+from recon.understanding.vocabulary import (
+    FILLERS,
+    VENDOR_WORDS,
+)
+from recon.understanding.work import (
+    concepts_of,
+    content_of,
+    looks_like_work,
+    same_job,
+    split_boundaries,
+)
+
+_ITEM_EDGE_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "some",
+        "also",
+        "too",
+        "asap",
+        "pls",
+        "please",
+        "on",
+        "for",
+        "to",
+        "of",
+        "in",
+        "at",
+        "with",
+        "yet",
+        "as",
+        "well",
+        "it",
+        "from",
+        "and",
+        ",",
+        "y",
+        ":",
+        "-",
+        "has",
+        "have",
+        "is",
+        "are",
+        "got",
+        "just",
+        "then",
+    ]
+)
+# Words after which a list of work stops: "brakes 2.5 hrs labor", "compressor quoted $900".
+_ITEM_STOP = frozenset({"hrs", "hr", "hours", "hour", "labor", "quoted", "quote", "total", "est"})
+
+
+@dataclass(slots=True)
+class Intent:
+    """Something the text asks for, not yet tied to a unit."""
+
+    action: str
+    stage: Stage | None = None
+    items: list[str] = field(default_factory=list)
+    item_words: list[list[str]] = field(default_factory=list)
+    approved: bool = False
+    vendor: str | None = None
+    kind: BlockerKind | None = None
+    note: str | None = None
+    note_words: list[str] = field(default_factory=list)
+    eta: date | None = None
+    body: str | None = None
+    awaiting_items: bool = False  # "needs:" with the list on the following lines
+
+
+@dataclass(slots=True)
+class SegmentReading:
+    intents: list[Intent]
+    mentions: list[int]  # indices into the clause's mentions
+    negated: bool = False
+    thanks: bool = False
+    acked: bool = False
+    has_content: bool = False  # words left over that meant nothing to the rules
+
+
+# ---------------------------------------------------------------------------- reading rules
+
+_W = r"(?<!\S)(?:[^\s!@#~,:]\S*)"  # one plain word, starting where a word starts
+_WS = rf"(?:{_W}(?: {_W})*)"
+_WL = rf"(?:(?:{_W}|,|!bad)(?: (?:{_W}|,|!bad))*)"
+_STAGE = r"@(?P<stage>[a-z]+)"
+
+
+# Literal words at least one of which a rule's text must contain: most rules are skipped
+# without running the expression at all.
+_NEEDLES: dict[re.Pattern[str], frozenset[str]] = {}
+
+
+def _re(pattern: str, *needles: str) -> re.Pattern[str]:
+    compiled = re.compile(pattern)
+    if needles:
+        _NEEDLES[compiled] = frozenset(needles)
+    return compiled
+
+
+_R_PROMISE_SPLIT = _re(r"(?:^|, )(?P<promise>(?:[^,]* )?!will(?: [^,]*)?)", "!will")
+# "back tomorrow", "back friday": a return that has not happened yet.
+_R_PROMISED_RETURN = _re(r"(?:^|, )(?P<promise>(?:[^,]* )?!back ~d(?: [^,]*)?)", "!back")
+_R_APPROVAL_PENDING = _re(
+    rf"!waiting (?:on |for )?(?P<who>(?:{_W} )*?)(?:!to )?!approved(?: (?P<what>{_WS}))?",
+    "!approved",
+)
+_R_APPROVE = _re(
+    rf"(?:(?P<before>{_WS})(?: ,)? )?(?P<verb>!approved|!goahead)(?: ,)?(?: (?:on|with|for|ok))?"
+    rf"(?: (?P<after>{_WL}))?(?: ,)?(?: !not (?P<neg>{_WS}))?",
+    "!approved",
+    "!goahead",
+)
+_R_NEEDS_STAGE = _re(rf"!needs (?:a |an |the )?{_STAGE}", "!needs")
+_R_SUBLET_SEND = _re(rf"!to @sublet for (?P<work>{_WL})", "@sublet")
+_R_SEND = _re(
+    rf"(?:(?P<verb>!send|!move|!drop) )?(?:off )?(?:!to|at) "
+    rf"(?P<vendor>(?!for\b){_W}(?: (?!for\b){_W})*)(?: for (?P<work>{_WL}))?(?= ,| !| @| ~|$)",
+    "!to",
+    "at",
+)
+_R_READY_FOR = _re(rf"!ready (?:for |!to |to )?{_STAGE}", "!ready")
+_R_LOT_READY = _re(r"@frontline !ready", "!ready")
+_R_STAGE_DONE = _re(rf"{_STAGE} (?:is )?(?:!done|!ready|!fixed)", "@")
+_R_DONE_STAGE = _re(rf"(?:!done|!fixed) (?:with |w/ |on |de |con )?{_STAGE}", "@")
+_R_MOVE = _re(
+    rf"(?:(?:!move|!send|!drop|!back|!ready) )*(?:!to|in|at|on|into|with|w/)(?: the)? {_STAGE}", "@"
+)
+_R_RETURN = _re(
+    rf"(?:(?:!got|!drop|!move|!send) )?!back(?: from (?P<vendor>{_WS}))?"
+    rf"|!pickedup from (?P<picked_from>{_WS})",
+    "!back",
+    "!pickedup",
+)
+_R_PARTS_IN = _re(
+    r"!parts (?:is |are |r )?(?:!arrived|in)\b|!arrived (?:the |las |los )?!parts"
+    r"|!got (?:the |my |our |all |las )?!parts",
+    "!parts",
+)
+_R_ITEM_ARRIVED = _re(rf"(?P<what>{_WS}) (?:is |are )?!arrived", "!arrived")
+_R_APPROVAL_BLOCK = _re(
+    rf"(?:!hold )?(?:!waiting|!hold|!needs)(?: on| for)?(?: !approver)? !approval"
+    rf"(?: (?:for|on) (?P<what>{_WS}))?|!waiting (?:on |for )?!approver",
+    "!approval",
+    "!approver",
+)
+_R_WAITING = _re(
+    rf"(?:!hold )?!waiting(?: on| for| 4)?(?P<what>(?: (?:!parts|{_W}))*)(?: !ordered)?", "!waiting"
+)
+_R_ORDERED = _re(
+    rf"(?:(?P<before>{_WS}) )?(?:!parts )?!ordered(?: (?:for|a|an|the))?(?: (?P<after>{_WS}))?",
+    "!ordered",
+)
+_R_ITEM_ETA = _re(rf"(?P<what>{_WS}|!parts) !eta ~d", "!eta")
+_R_NEEDS_PARTS = _re(r"(?:!needs|!hold) (?:for |on )?(?:the |some )?!parts", "!needs", "!hold")
+_R_INSPECTED = _re(r"!inspected", "!inspected")
+_R_ITEM_BAD = _re(rf"(?P<items>{_WS}) (?:!bad|!shot)(?: !needsrep)?", "!bad", "!shot")
+_R_SHOT = _re(r"!shot", "!shot")
+_R_PICKUP = _re(r"!pickup", "!pickup")
+_R_NEEDS = _re(rf"!needs(?P<items>(?: (?:{_W}|,|!bad))*)(?: (?:!done|!fixed))?", "!needs")
+_R_NEEDS_AFTER = _re(rf"(?P<items>{_WS}) !needsrep", "!needsrep")
+_R_ADD = _re(rf"!add (?P<items>{_WL})", "!add")
+_R_COMPLETE_DONE_WITH = _re(rf"!done (?:with|w/)(?: the)? (?P<items>{_WS})", "!done")
+_R_COMPLETE_AFTER = _re(rf"(?P<items>{_WS}) (?:!done|!fixed|!ready)", "!done", "!fixed", "!ready")
+_R_COMPLETE_IN = _re(rf"(?P<items>{_WS}) (?:in|on)(?= ,| !| @| ~|$)", "in", "on")
+_R_COMPLETE_BEFORE = _re(rf"!fixed (?P<items>{_WS})", "!fixed")
+_R_BARE_DONE = _re(r"!done|!ready|!fixed", "!done", "!ready", "!fixed")
+_R_ETA = _re(r"!eta ~d", "!eta")
+_R_HOLD = _re(r"!hold", "!hold")
+_R_UNHOLD = _re(r"!unhold", "!unhold")
+
+
+class _Reader:
+    """The canonical string of one segment, with the rules that consume it."""
+
+    def __init__(self, ctoks: list[CTok], tokens: list[Token], clause_text: str) -> None:
+        self.ctoks = ctoks
+        self.tokens = tokens
+        self.clause_text = clause_text
+        self.alive = [c.canon not in (UNIT, "", "!polite") for c in ctoks]
+        self.text = ""
+        self.present: set[str] = set()
+        self._starts: list[int] = []
+        self._owners: list[int] = []
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        parts: list[str] = []
+        self._starts = []
+        self._owners = []
+        offset = 0
+        for position, ctok in enumerate(self.ctoks):
+            if not self.alive[position]:
+                continue
+            self._starts.append(offset)
+            self._owners.append(position)
+            parts.append(ctok.canon)
+            offset += len(ctok.canon) + 1
+        self.text = " ".join(parts)
+        self.present = set(parts)
+        if any(part.startswith("@") for part in parts):
+            self.present.add("@")
+
+    def find(self, pattern: re.Pattern[str]) -> re.Match[str] | None:
+        needles = _NEEDLES.get(pattern)
+        if needles is not None and self.present.isdisjoint(needles):
+            return None
+        return pattern.search(self.text)
+
+    def owners(self, start: int, end: int) -> list[int]:
+        return [
+            owner
+            for offset, owner in zip(self._starts, self._owners, strict=True)
+            if start <= offset < end
+        ]
+
+    def group(self, match: re.Match[str], name: str) -> list[CTok]:
+        if match.group(name) is None:
+            return []
+        return [self.ctoks[p] for p in self.owners(match.start(name), match.end(name))]
+
+    def consume(self, match: re.Match[str]) -> None:
+        for owner in self.owners(match.start(), match.end()):
+            self.alive[owner] = False
+        self._rebuild()
+
+    def has(self, canon: str) -> bool:
+        return canon in self.present
+
+    def display(self, ctoks: list[CTok]) -> str:
+        """The words as typed, from the first to the last of `ctoks`."""
+        if not ctoks:
+            return ""
+        first = self.tokens[min(c.start for c in ctoks)]
+        last = self.tokens[max(c.end for c in ctoks) - 1]
+        return self.clause_text[first.start : last.end]
+
+    def first_date(self) -> date | None:
+        for ctok in self.ctoks:
+            if ctok.canon == DATE:
+                return ctok.value
+        return None
+
+    def leftover_content(self) -> bool:
+        return any(
+            alive
+            and not c.canon.startswith(("!", "@", "~", "#"))
+            and c.canon not in FILLERS
+            and not c.canon.isdigit()
+            for alive, c in zip(self.alive, self.ctoks, strict=True)
+        )
+
+
+def read_segment(
+    ctoks: list[CTok],
+    tokens: list[Token],
+    clause_text: str,
+    *,
+    vendor_words: frozenset[str],
+) -> SegmentReading:
+    mentions = [m for c in ctoks if c.canon == UNIT for m in c.mentions]
+    reader = _Reader(ctoks, tokens, clause_text)
+    intents: list[Intent] = []
+    reading = SegmentReading(intents, mentions)
+
+    _promise(reader, intents)
+    _approval(reader, intents)
+    if reader.has("!not") or reader.has("!declined"):
+        reading.negated = True
+        intents.clear()
+        return reading
+    _send(reader, intents, vendor_words)
+    _moves_and_stage_done(reader, intents)
+    _returns(reader, intents)
+    _parts_in(reader, intents)
+    _blockers(reader, intents, vendor_words)
+    _inspected(reader, intents)
+    _needs(reader, intents)
+    _photos_and_pickup(reader, intents)
+    _completions(reader, intents)
+    _leftover_keywords(reader, intents)
+    reading.thanks = reader.has("!thanks")
+    reading.acked = reader.has("!ack")
+    if reading.acked and not intents:
+        intents.append(Intent("ack"))
+    if reader.has("!status") and not intents:
+        intents.append(Intent("status_query"))
+    reading.has_content = reader.leftover_content()
+    return reading
+
+
+# ---------------------------------------------------------------------------- rule groups
+
+
+def _promise(reader: _Reader, intents: list[Intent]) -> None:
+    """A promise ("will drop it back tomorrow") is recorded as a note, never a change."""
+    match = reader.find(_R_PROMISE_SPLIT) or reader.find(_R_PROMISED_RETURN)
+    if match is None:
+        return
+    ctoks = reader.group(match, "promise")
+    body = reader.display(ctoks).strip(" ,.")
+    # The unit is not part of the promise's words, but the note reads better with them.
+    if ctoks and len(ctoks) == sum(reader.alive):
+        body = reader.clause_text.strip()
+    intents.append(Intent("note", body=body))
+    for owner in reader.owners(match.start("promise"), match.end("promise")):
+        reader.alive[owner] = False
+    reader._rebuild()
+
+
+def _approval(reader: _Reader, intents: list[Intent]) -> None:
+    """An approval with its items: "approved", "go ahead on X", "approved X, not Y"."""
+    pending = reader.find(_R_APPROVAL_PENDING)
+    if pending:  # "waiting on rick to approve tie rods" is not an approval yet
+        what = _trim(reader.group(pending, "what"))
+        intents.append(
+            Intent(
+                "block",
+                kind=BlockerKind.APPROVAL,
+                note=reader.display(what) or None,
+                note_words=[c.canon for c in what],
+                eta=reader.first_date(),
+            )
+        )
+        reader.consume(pending)
+        return
+    items: list[tuple[str, list[str]]] = []
+    found = False
+    while match := reader.find(_R_APPROVE):
+        found = True
+        for name in ("before", "after"):
+            for display, words in _items(reader, reader.group(match, name)):
+                if looks_like_work(words, strict=True):
+                    items.append((display, words))
+        reader.consume(match)
+    if not found:
+        return
+    if items:
+        intents.append(
+            Intent(
+                "open_work",
+                items=[display for display, _ in items],
+                item_words=[words for _, words in items],
+                approved=True,
+            )
+        )
+    intents.append(Intent("unblock", kind=BlockerKind.APPROVAL))
+
+
+def _send(reader: _Reader, intents: list[Intent], vendor_words: frozenset[str]) -> None:
+    sublet = reader.find(_R_SUBLET_SEND)
+    if sublet:
+        work = _items(reader, reader.group(sublet, "work"))
+        intents.append(Intent("send_to_vendor", items=[d for d, _ in work]))
+        reader.consume(sublet)
+        return
+    match = reader.find(_R_SEND)
+    if match is None:
+        return
+    vendor_ctoks = _trim(reader.group(match, "vendor"))
+    if not vendor_ctoks:
+        return
+    vendor_canons = {c.canon for c in vendor_ctoks}
+    vendorish = bool(vendor_canons & (VENDOR_WORDS | vendor_words)) or (
+        " ".join(c.canon for c in vendor_ctoks) in vendor_words
+    )
+    work = _items(reader, reader.group(match, "work"))
+    if not vendorish and not (work and match.group("verb")):
+        return
+    intents.append(
+        Intent(
+            "send_to_vendor",
+            vendor=reader.display(vendor_ctoks),
+            items=[display for display, _ in work],
+        )
+    )
+    reader.consume(match)
+
+
+def _moves_and_stage_done(reader: _Reader, intents: list[Intent]) -> None:
+    for pattern in (_R_READY_FOR, _R_LOT_READY):
+        while match := reader.find(pattern):
+            stage = Stage.FRONTLINE if pattern is _R_LOT_READY else _stage(match)
+            intents.append(Intent("move", stage=stage))
+            reader.consume(match)
+    for pattern in (_R_STAGE_DONE, _R_DONE_STAGE):
+        while match := reader.find(pattern):
+            intents.append(Intent("done", stage=_stage(match)))
+            reader.consume(match)
+    while match := reader.find(_R_NEEDS_STAGE):
+        intents.append(Intent("note", body=reader.clause_text.strip()))
+        reader.consume(match)
+    while match := reader.find(_R_MOVE):
+        intents.append(Intent("move", stage=_stage(match)))
+        reader.consume(match)
+
+
+def _returns(reader: _Reader, intents: list[Intent]) -> None:
+    match = reader.find(_R_RETURN)
+    if match is None:
+        return
+    vendor = _trim(reader.group(match, "vendor") or reader.group(match, "picked_from"))
+    intents.append(Intent("sublet_return", vendor=reader.display(vendor) or None))
+    reader.consume(match)
+
+
+def _parts_in(reader: _Reader, intents: list[Intent]) -> None:
+    match = reader.find(_R_PARTS_IN)
+    if match is None:
+        match = reader.find(_R_ITEM_ARRIVED)
+        if match is None:
+            return
+        words = [c.canon for c in reader.group(match, "what")]
+        if not concepts_of(words):
+            return
+    intents.append(Intent("unblock", kind=BlockerKind.PARTS))
+    reader.consume(match)
+
+
+def _blockers(reader: _Reader, intents: list[Intent], vendor_words: frozenset[str]) -> None:
+    eta = reader.first_date()
+    if match := reader.find(_R_APPROVAL_BLOCK):
+        what = _trim(reader.group(match, "what"))
+        intents.append(
+            Intent(
+                "block",
+                kind=BlockerKind.APPROVAL,
+                note=reader.display(what) or None,
+                note_words=[c.canon for c in what],
+                eta=eta,
+            )
+        )
+        reader.consume(match)
+        return
+    if match := reader.find(_R_NEEDS_PARTS):
+        intents.append(Intent("block", kind=BlockerKind.PARTS, note="parts", eta=eta))
+        reader.consume(match)
+        return
+    if match := reader.find(_R_WAITING):
+        what = _trim(reader.group(match, "what"))
+        intents.append(_waiting_on(reader, what, eta, vendor_words))
+        reader.consume(match)
+        _consume_all(reader, ("!ordered", "!hold", "!eta"))
+        return
+    if match := reader.find(_R_ORDERED):
+        what = _trim(reader.group(match, "before")) or _trim(reader.group(match, "after"))
+        if what and not concepts_of([c.canon for c in what]):
+            what = []
+        intents.append(_parts_block(reader, what, eta))
+        reader.consume(match)
+        _consume_all(reader, ("!hold", "!eta"))
+        return
+    if (match := reader.find(_R_ITEM_ETA)) and (
+        match.group("what") == "!parts" or concepts_of(match.group("what").split())
+    ):
+        what = _trim(reader.group(match, "what"))
+        intents.append(_parts_block(reader, what, eta))
+        reader.consume(match)
+
+
+def _waiting_on(
+    reader: _Reader, what: list[CTok], eta: date | None, vendor_words: frozenset[str]
+) -> Intent:
+    canons = [c.canon for c in what]
+    if set(canons) & (VENDOR_WORDS | vendor_words) and "!parts" not in canons:
+        return Intent("block", kind=BlockerKind.VENDOR, note=reader.display(what) or None, eta=eta)
+    if "!parts" in canons or concepts_of(canons):
+        return _parts_block(reader, what, eta)
+    if not what:
+        return Intent("block", kind=BlockerKind.OTHER, eta=eta)
+    return Intent("block", kind=BlockerKind.OTHER, note=reader.display(what), eta=eta)
+
+
+def _parts_block(reader: _Reader, what: list[CTok], eta: date | None) -> Intent:
+    """The part's own words make the note ("water pump"); a bare "parts" says just that."""
+    named = [c for c in what if c.canon != "!parts"]
+    note = reader.display(_trim(named)) if named else "parts"
+    return Intent(
+        "block",
+        kind=BlockerKind.PARTS,
+        note=note or "parts",
+        note_words=[c.canon for c in named],
+        eta=eta,
+    )
+
+
+def _inspected(reader: _Reader, intents: list[Intent]) -> None:
+    while match := reader.find(_R_INSPECTED):
+        intents.append(Intent("done", stage=Stage.INSPECTION))
+        reader.consume(match)
+
+
+def _photos_and_pickup(reader: _Reader, intents: list[Intent]) -> None:
+    """A bare "shot 4500" is a photographer's done; "ready for pickup" a vendor's."""
+    while match := reader.find(_R_SHOT):
+        intents.append(Intent("done", stage=Stage.PHOTOS))
+        reader.consume(match)
+    while match := reader.find(_R_PICKUP):
+        intents.append(Intent("done"))  # a vendor's "ready for pickup" is their work done
+        reader.consume(match)
+    _consume_all(reader, ("!nothing",))
+
+
+def _needs(reader: _Reader, intents: list[Intent]) -> None:
+    while match := reader.find(_R_NEEDS):
+        items = reader.group(match, "items")
+        trigger = reader.ctoks[reader.owners(match.start(), match.start() + 1)[0]]
+        if _is_personal_need(reader, trigger, items):
+            break  # left unread, so the text is explained back rather than applied
+        if not items:
+            intents.append(Intent("open_work", awaiting_items=True))
+        elif not _open(reader, intents, items):
+            break  # not work ("needs it for a customer"): left unread and explained back
+        reader.consume(match)
+    for pattern in (_R_NEEDS_AFTER, _R_ADD):
+        while match := reader.find(pattern):
+            _open(reader, intents, reader.group(match, "items"))
+            reader.consume(match)
+    # "front tires are bald", "brakes shot": after "needs", whose lists keep such adjectives.
+    if (match := reader.find(_R_ITEM_BAD)) and concepts_of(match.group("items").split()):
+        _open(reader, intents, reader.group(match, "items"))
+        reader.consume(match)
+
+
+def _is_personal_need(reader: _Reader, trigger: CTok, items: list[CTok]) -> bool:
+    """A person asking for something is not work: "need keys for 2232", "need more towels"."""
+    low = reader.tokens[trigger.start].low
+    if low != "need":
+        return False
+    before = [c for c in reader.ctoks[: reader.ctoks.index(trigger)] if c.canon != "!polite"]
+    if any(c.canon == UNIT for c in before):
+        return False
+    if items and items[-1].canon in ("for", "on"):
+        return True
+    names_a_unit = any(c.canon == UNIT for c in reader.ctoks)
+    return not names_a_unit and not concepts_of([c.canon for c in items])
+
+
+def _completions(reader: _Reader, intents: list[Intent]) -> None:
+    if (match := reader.find(_R_COMPLETE_DONE_WITH)) and concepts_of(match.group("items").split()):
+        for display, words in _items(reader, reader.group(match, "items")):
+            intents.append(Intent("complete_work", items=[display], item_words=[words]))
+        reader.consume(match)
+    for pattern in (_R_COMPLETE_AFTER, _R_COMPLETE_BEFORE, _R_COMPLETE_IN):
+        while match := reader.find(pattern):
+            pieces = _items(reader, reader.group(match, "items"))
+            work = [(d, w) for d, w in pieces if content_of(w) and looks_like_work(w)]
+            if pattern is _R_COMPLETE_IN and not any(concepts_of(w) for _, w in work):
+                break
+            if not work:
+                if pattern is _R_COMPLETE_AFTER:
+                    intents.append(Intent("done"))
+                reader.consume(match)
+                continue
+            for display, words in work:
+                intents.append(Intent("complete_work", items=[display], item_words=[words]))
+            reader.consume(match)
+
+
+def _leftover_keywords(reader: _Reader, intents: list[Intent]) -> None:
+    if match := reader.find(_R_BARE_DONE):
+        intents.append(Intent("done"))
+        reader.consume(match)
+        _consume_all(reader, ("!done", "!ready", "!fixed"))
+    stages = {
+        Stage(c.canon[1:])
+        for alive, c in zip(reader.alive, reader.ctoks, strict=True)
+        if alive and c.canon.startswith("@")
+    }
+    if len(stages) == 1 and not any(
+        i.action in ("move", "done", "send_to_vendor") for i in intents
+    ):
+        intents.append(Intent("move", stage=stages.pop()))
+    if len(stages) <= 1:
+        _consume_all(reader, tuple(f"@{stage.value}" for stage in Stage))
+    if match := reader.find(_R_ETA):
+        intents.append(Intent("block", eta=reader.first_date()))
+        reader.consume(match)
+    if match := reader.find(_R_UNHOLD):
+        intents.append(Intent("unblock"))
+        reader.consume(match)
+    if match := reader.find(_R_HOLD):
+        intents.append(Intent("block", kind=BlockerKind.OTHER, note="on hold"))
+        reader.consume(match)
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def _stage(match: re.Match[str]) -> Stage:
+    stage = stage_of("@" + match.group("stage"))
+    assert stage is not None
+    return stage
+
+
+def _consume_all(reader: _Reader, canons: tuple[str, ...]) -> None:
+    changed = False
+    for position, ctok in enumerate(reader.ctoks):
+        if reader.alive[position] and ctok.canon in canons:
+            reader.alive[position] = False
+            changed = True
+    if changed:
+        reader._rebuild()
+
+
+def _trim(ctoks: list[CTok]) -> list[CTok]:
+    """Without the little words at either end: "the water pump for" -> "water pump"."""
+    start, end = 0, len(ctoks)
+    while start < end and (
+        ctoks[start].canon in _ITEM_EDGE_WORDS or ctoks[start].canon == "!polite"
+    ):
+        start += 1
+    while end > start and ctoks[end - 1].canon in _ITEM_EDGE_WORDS:
+        end -= 1
+    return ctoks[start:end]
+
+
+def _open(reader: _Reader, intents: list[Intent], ctoks: list[CTok]) -> bool:
+    pieces = [(d, w) for d, w in _items(reader, ctoks) if looks_like_work(w)]
+    if pieces:
+        intents.append(
+            Intent(
+                "open_work",
+                items=[display for display, _ in pieces],
+                item_words=[words for _, words in pieces],
+            )
+        )
+    return bool(pieces)
+
+
+def _items(reader: _Reader, ctoks: list[CTok]) -> list[tuple[str, list[str]]]:
+    """Split a list of work into items: on "and", commas and "+", between two different jobs
+    with nothing between ("4 tires alignment"), never inside one job ("pads and rotors")."""
+    pieces: list[list[CTok]] = [[]]
+    for ctok in ctoks:
+        if ctok.canon in CONNECTORS:
+            pieces.append([])
+        elif ctok.canon != UNIT:
+            pieces[-1].append(ctok)
+    cut_pieces: list[list[CTok]] = []
+    for piece in pieces:
+        stop = next((p for p, c in enumerate(piece) if c.canon in _ITEM_STOP), None)
+        if stop is not None:
+            piece = piece[: stop - 1 if stop and _is_number(piece[stop - 1].canon) else stop]
+        piece = _trim(piece)
+        if not piece:
+            continue
+        words = [c.canon for c in piece]
+        start = 0
+        for cut in split_boundaries(words):
+            cut_pieces.append(piece[start:cut])
+            start = cut
+        cut_pieces.append(piece[start:])
+    merged: list[list[CTok]] = []
+    for piece in cut_pieces:
+        if merged and same_job([c.canon for c in merged[-1]], [c.canon for c in piece]):
+            merged[-1] = merged[-1] + piece
+        else:
+            merged.append(piece)
+    out: list[tuple[str, list[str]]] = []
+    for piece in merged:
+        piece = _trim(piece)
+        if piece:
+            out.append((reader.display(piece).lower().strip(" ,.:;-"), [c.canon for c in piece]))
+    return out
+
+
+def _is_number(canon: str) -> bool:
+    return canon.replace(".", "", 1).isdigit()

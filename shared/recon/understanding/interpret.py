@@ -1,0 +1,545 @@
+"""interpret(): one staff text, the store's units, the sender and recent context -> Interpretation.
+
+Pure and cheap: no I/O, no clock reads (the context carries "now"). When the text could mean
+more than one car, or names no car and nothing open on the one the sender was just talking
+about, it asks back instead of guessing: changing the wrong car is worse than changing none.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from recon.domain.stages import BlockerKind, StaffRole, Stage, stage_for_done
+from recon.understanding.canonical import (
+    UNIT,
+    CTok,
+    canonicalize,
+    group_units,
+    is_question,
+    segments,
+)
+from recon.understanding.commands import (
+    Ack,
+    Block,
+    Command,
+    CompleteWork,
+    Done,
+    Help,
+    Interpretation,
+    Move,
+    Note,
+    OpenWork,
+    OptIn,
+    OptOut,
+    Question,
+    QuestionReason,
+    SendToVendor,
+    StatusQuery,
+    SubletReturn,
+    Unblock,
+    Undo,
+    UnitRef,
+    WeOwe,
+)
+from recon.understanding.dates import find_dates
+from recon.understanding.grammar import Intent, SegmentReading, read_segment
+from recon.understanding.normalize import (
+    Clause,
+    Token,
+    clean,
+    fold,
+    split_clauses,
+    split_lines,
+    tokenize,
+)
+from recon.understanding.units import Mention, UnitIndex
+from recon.understanding.views import Context, SenderView, UnitView
+from recon.understanding.vocabulary import (
+    FILLERS,
+    HELP_WORDS,
+    OPT_IN_WORDS,
+    OPT_OUT_WORDS,
+    UNDO_PHRASES,
+)
+from recon.understanding.work import match_open_item, vendor_items, words_of
+
+# Roles whose bare 👍 or "got it" acknowledges the car they were just told about.
+ACK_ROLES = frozenset(
+    {StaffRole.SALES, StaffRole.USED_CAR_MANAGER, StaffRole.SERVICE_MANAGER, StaffRole.ADMIN}
+)
+
+# Application order within one unit: work items before the "done" that reads them.
+_PRIORITY = {
+    "complete_work": 0,
+    "open_work": 1,
+    "unblock": 2,
+    "block": 3,
+    "sublet_return": 4,
+    "done": 5,
+    "send_to_vendor": 6,
+    "move": 7,
+    "note": 8,
+    "we_owe": 8,
+    "ack": 9,
+    "status_query": 9,
+}
+_NOTE_RE = re.compile(
+    r"^(?P<pre>.*?)\b(?:notes?|nota|fyi)\b\s*[:\-–—]*\s*(?P<body>.*)$", re.I | re.S
+)
+_WE_OWE_RE = re.compile(
+    r"^(?P<pre>.*?)\b(?:we\s*-?\s*owe|due\s+bill)\b(?:\s+on\b)?\s*[:\-–—]*\s*(?P<body>.*)$",
+    re.I | re.S,
+)
+_BODY_EDGE = frozenset({"on", "for", "to", "of", ",", ":", "-", "in", "at", "about"})
+_ARTICLE_RE = re.compile(r"^(?:a|an|the|some)\s+", re.I)
+_SPLIT_ITEMS_RE = re.compile(r"\s*(?:,|&|\+|\band\b|\by\b)\s*", re.I)
+
+
+def interpret(
+    text: str, *, index: UnitIndex, sender: SenderView, context: Context
+) -> Interpretation:
+    text = clean(text)
+    keyword = _compliance_keyword(text)
+    if keyword is not None:
+        return Interpretation(commands=[keyword])
+    assembly = _Assembly(index, sender, context)
+    for line_number, line in enumerate(split_lines(text)):
+        if assembly.special_line(line, line_number):
+            continue
+        for clause in split_clauses(line, line_number):
+            assembly.clause(clause)
+    return assembly.finish()
+
+
+def _compliance_keyword(text: str) -> Command | None:
+    """STOP/START/HELP/UNDO count only as the whole message (carrier rules)."""
+    words = re.sub(r"[^\w\s]", " ", fold(text)).split()
+    phrase = " ".join(words)
+    if phrase in OPT_OUT_WORDS:
+        return OptOut()
+    if phrase in OPT_IN_WORDS:
+        return OptIn()
+    if phrase in HELP_WORDS:
+        return Help()
+    if phrase in UNDO_PHRASES:
+        return Undo()
+    return None
+
+
+@dataclass(slots=True)
+class _Emitted:
+    unit_order: int
+    priority: int
+    sequence: int
+    command: Command
+
+
+@dataclass(slots=True)
+class _Assembly:
+    index: UnitIndex
+    sender: SenderView
+    context: Context
+    emitted: list[_Emitted] = field(default_factory=list)
+    question: Question | None = None
+    unknown: list[str] = field(default_factory=list)
+    missing_descriptions: list[str] = field(default_factory=list)
+    unit_order: dict[str, int] = field(default_factory=dict)
+    carry: list[str] | None = None  # units of the clause before, for "2231 inspected. needs X"
+    asked_for_clause: bool = False  # the clause before was ambiguous: its follow-ups wait too
+    list_target: Intent | None = None  # "needs:" then one item per line
+    bare_units: list[str] = field(default_factory=list)
+    awaiting: list[tuple[UnitView, Intent]] = field(default_factory=list)
+    negated: bool = False
+    unparsed: bool = False
+    quiet: bool = False  # "thanks", a 👍 with nothing to acknowledge
+
+    # ------------------------------------------------------------------ lines and clauses
+
+    def special_line(self, line: str, line_number: int) -> bool:
+        """Notes and we-owes take the rest of the line as free text."""
+        for pattern, action in ((_WE_OWE_RE, "we_owe"), (_NOTE_RE, "note")):
+            match = pattern.match(line)
+            if match is None:
+                continue
+            pre_tokens = tokenize(match.group("pre"))
+            pre_mentions, _ = self.index.find_mentions(pre_tokens)
+            if not self._only_units(pre_tokens, pre_mentions):
+                continue
+            if pre_mentions:
+                # "2231 note: swapped plates with 2232": the text is kept whole, on 2231 only.
+                body, mentions = match.group("body").strip(" .,:-–—"), pre_mentions
+            else:
+                body, edge_mentions, inner_mentions = self._body(match.group("body"))
+                # Units inside the free text are its subject only when none stands at an end.
+                mentions = edge_mentions or [m for m in inner_mentions if m.unit_ids]
+            if not body:
+                continue
+            if action == "note":
+                intents = [Intent("note", body=body)]
+            else:
+                parts = [
+                    _ARTICLE_RE.sub("", part.strip(" .")) for part in _SPLIT_ITEMS_RE.split(body)
+                ]
+                intents = [Intent("we_owe", body=part) for part in parts if part]
+            reading = SegmentReading(intents, list(range(len(mentions))))
+            self._bind(reading, mentions, Clause(line, False, line_number))
+            return True
+        return False
+
+    def _only_units(self, tokens: list[Token], mentions: list[Mention]) -> bool:
+        covered = {p for m in mentions for p in range(m.start, m.end)}
+        return all(
+            p in covered or t.low in FILLERS or t.kind == "sym" for p, t in enumerate(tokens)
+        )
+
+    def _body(self, body: str) -> tuple[str, list[Mention], list[Mention]]:
+        """The free text of a note, without the units named at its start or end."""
+        tokens = tokenize(body)
+        mentions, _ = self.index.find_mentions(tokens)
+        start, end = 0, len(tokens)
+        kept: list[Mention] = []
+        changed = True
+        while changed and start < end:
+            changed = False
+            for mention in mentions:
+                if mention.start == start and mention.unit_ids:
+                    start, changed = mention.end, True
+                    kept.append(mention)
+                elif mention.end == end and mention.unit_ids:
+                    end, changed = mention.start, True
+                    kept.append(mention)
+            while start < end and tokens[start].low in _BODY_EDGE:
+                start, changed = start + 1, True
+            while end > start and tokens[end - 1].low in _BODY_EDGE:
+                end, changed = end - 1, True
+        if start >= end:
+            return "", kept, []
+        inner = [m for m in mentions if m not in kept and m.start >= start and m.end <= end]
+        return body[tokens[start].start : tokens[end - 1].end].strip(), kept, inner
+
+    def clause(self, clause: Clause) -> None:
+        tokens = tokenize(clause.text)
+        if not tokens:
+            return
+        mentions, ignored = self.index.find_mentions(tokens)
+        blocked = set(ignored)
+        for mention in mentions:
+            blocked.update(range(mention.start, mention.end))
+        dates = find_dates(
+            [t.low for t in tokens], self.context.now.date(), skip=frozenset(blocked)
+        )
+        ctoks = group_units(canonicalize(tokens, mentions, dates, ignored))
+        if self._continues_list(ctoks, clause):
+            return
+        question_form = is_question(tokens, ctoks, clause.is_question)
+        for segment in segments(ctoks):
+            if question_form:
+                reading = SegmentReading(
+                    [Intent("status_query")],
+                    [m for c in segment if c.canon == UNIT for m in c.mentions],
+                )
+            else:
+                reading = read_segment(
+                    segment, tokens, clause.text, vendor_words=self.index.vendor_words
+                )
+            self._bind(reading, mentions, clause)
+
+    def _continues_list(self, ctoks: list[CTok], clause: Clause) -> bool:
+        """A line of plain words right after "needs:" is one more item of that list."""
+        if self.list_target is None:
+            return False
+        if any(c.canon[:1] in "!@#~" for c in ctoks):
+            self.list_target = None
+            return False
+        words = [c.canon for c in ctoks if c.canon not in (",", "and")]
+        if not words:
+            return False
+        intent = self.list_target
+        intent.items.append(clause.text.strip(" -*•.,").lower())
+        intent.item_words.append(words)
+        return True
+
+    # ------------------------------------------------------------------ binding to units
+
+    def _bind(self, reading: SegmentReading, mentions: list[Mention], clause: Clause) -> None:
+        named = [mentions[i] for i in reading.mentions]
+        resolved: list[str] = []
+        for mention in named:
+            if mention.resolved and mention.resolved not in resolved:
+                resolved.append(mention.resolved)
+        ambiguous = [m for m in named if m.resolved is None and m.unit_ids]
+        for mention in named:
+            if not mention.unit_ids:
+                if mention.kind == "description":
+                    self.missing_descriptions.append(mention.text)
+                elif mention.text not in self.unknown:
+                    self.unknown.append(mention.text)
+        for unit_id in resolved:
+            self.unit_order.setdefault(unit_id, len(self.unit_order))
+        if reading.thanks and not reading.intents:
+            self.quiet = True
+        if reading.negated:
+            self.negated = True
+            self.carry = resolved or self.carry
+            return
+        if ambiguous:
+            self._ask_ambiguous(ambiguous[0], clause)
+        if named:
+            self.carry = resolved or None
+            self.asked_for_clause = bool(ambiguous) and not resolved
+            targets = resolved
+        elif self.carry:
+            targets = self.carry
+        elif self.asked_for_clause:
+            return  # part of the question already asked about this text
+        else:
+            from_context = self._from_context(reading, clause)
+            if from_context is None:
+                return
+            targets = from_context
+        intents = reading.intents
+        if not intents:
+            if reading.has_content:
+                self.unparsed = True
+            elif resolved:
+                self.bare_units.extend(u for u in resolved if u not in self.bare_units)
+            return
+        for unit_id in targets:
+            unit = self.index.unit(unit_id)
+            for intent in intents:
+                self._emit(intent, unit)
+                if intent.action == "open_work" and intent.awaiting_items:
+                    self.list_target = intent
+
+    def _from_context(self, reading: SegmentReading, clause: Clause) -> list[str] | None:
+        """No unit named: the sender's most recent unit, only if the text is about something
+        open on it; otherwise ask which car."""
+        intents = reading.intents
+        recent = [u for u in self.context.recent_unit_ids if u in self.index.units]
+        if not intents:
+            if reading.acked and recent and self.sender.role in ACK_ROLES:
+                return recent[:1]
+            if reading.acked or reading.thanks:
+                self.quiet = True
+            elif reading.has_content:
+                self.unparsed = True
+            return None
+        actions = {intent.action for intent in intents}
+        if actions == {"status_query"}:
+            if recent:
+                return recent[:1]
+            self.unparsed = True
+            return None
+        if actions == {"ack"}:
+            if recent and self.sender.role in ACK_ROLES:
+                return recent[:1]
+            self.quiet = True
+            return None
+        fitting = [u for u in recent if all(self._refers(i, self.index.unit(u)) for i in intents)]
+        if recent and fitting and fitting[0] == recent[0]:
+            return recent[:1]
+        self._ask(
+            "Which car? Reply with the stock number" + _suggest(self.index, fitting or recent[:1]),
+            fitting or recent[:1],
+            "which_unit",
+            clause.text,
+        )
+        return None
+
+    def _refers(self, intent: Intent, unit: UnitView) -> bool:
+        """Whether a unit-less text is about something open on `unit`."""
+        match intent.action:
+            case "complete_work":
+                return all(
+                    match_open_item(words, unit, vendor=self.sender.name).item is not None
+                    for words in intent.item_words
+                )
+            case "unblock":
+                if intent.kind is None:
+                    return unit.blocker_kind is not None
+                return unit.blocker_kind == intent.kind.value
+            case "open_work":
+                return intent.approved and unit.blocker_kind == BlockerKind.APPROVAL.value
+            case "block":
+                if unit.blocker_kind is None:
+                    return False
+                if intent.kind is None or not intent.note_words:
+                    return intent.kind is None or unit.blocker_kind == intent.kind.value
+                on_item = match_open_item(intent.note_words, unit).item is not None
+                on_note = bool(set(intent.note_words) & set(words_of(unit.blocker_note or "")))
+                return on_item or on_note
+            case "sublet_return":
+                return unit.stage == Stage.SUBLET.value
+            case "status_query" | "ack":
+                return True
+        return False
+
+    # ------------------------------------------------------------------ commands
+
+    def _emit(self, intent: Intent, unit: UnitView) -> None:
+        base = {"unit_id": unit.id, "stock_number": unit.stock_number}
+        self.unit_order.setdefault(unit.id, len(self.unit_order))
+        match intent.action:
+            case "done":
+                self._emit_done(intent, unit)
+            case "move":
+                assert intent.stage is not None
+                self._add(Move(**base, to_stage=intent.stage))
+            case "open_work":
+                if intent.awaiting_items:
+                    self.awaiting.append((unit, intent))  # items follow on the next lines
+                elif intent.items:
+                    self._add(OpenWork(**base, items=intent.items, approved=intent.approved))
+            case "complete_work":
+                for item, words in zip(intent.items, intent.item_words, strict=True):
+                    self._emit_completion(unit, item, words)
+            case "block":
+                kind = intent.kind or _current_kind(unit)
+                self._add(Block(**base, kind=kind, note=intent.note, eta=intent.eta))
+            case "unblock":
+                self._add(Unblock(**base, kind=intent.kind))
+            case "send_to_vendor":
+                self._add(SendToVendor(**base, vendor=intent.vendor, work=intent.items))
+            case "sublet_return":
+                self._add(SubletReturn(**base, from_vendor=intent.vendor))
+            case "note":
+                self._add(Note(**base, body=intent.body or ""))
+            case "we_owe":
+                self._add(WeOwe(**base, item=intent.body or ""))
+            case "ack":
+                self._add(Ack(**base))
+            case "status_query":
+                self._add(StatusQuery(**base))
+
+    def _emit_done(self, intent: Intent, unit: UnitView) -> None:
+        base = {"unit_id": unit.id, "stock_number": unit.stock_number}
+        if intent.stage is not None:
+            self._add(Done(**base, stage=intent.stage))
+            return
+        if self.sender.role == StaffRole.VENDOR:
+            # A vendor's "done" is their own work on the car; it stays in sublet until back.
+            mine = vendor_items(unit, self.sender.name)
+            if mine:
+                for item in mine:
+                    self._add(CompleteWork(**base, item=item.name, work_item_id=item.id))
+                return
+        self._add(Done(**base, stage=stage_for_done(self.sender.role, unit.stage)))
+
+    def _emit_completion(self, unit: UnitView, item: str, words: list[str]) -> None:
+        found = match_open_item(words, unit, vendor=self.sender.name)
+        if found.tied:
+            names = " or ".join(work.name for work in found.tied[:3])
+            self._ask(
+                f"Which one on {unit.label}: {names}? Reply e.g. "
+                f'"{unit.stock_number} {found.tied[0].name} done".',
+                [unit.id],
+                "ambiguous_work_item",
+                None,
+            )
+            return
+        self._add(
+            CompleteWork(
+                unit_id=unit.id,
+                stock_number=unit.stock_number,
+                item=found.item.name if found.item else item,
+                work_item_id=found.item.id if found.item else None,
+            )
+        )
+
+    def _add(self, command: Command) -> None:
+        unit_id = getattr(command, "unit_id", "")
+        self.emitted.append(
+            _Emitted(
+                self.unit_order.get(unit_id, 0),
+                _PRIORITY.get(command.action, 9),
+                len(self.emitted),
+                command,
+            )
+        )
+
+    # ------------------------------------------------------------------ questions
+
+    def _ask_ambiguous(self, mention: Mention, clause: Clause) -> None:
+        units = [self.index.unit(u) for u in mention.unit_ids]
+        listed = ", ".join(unit.label for unit in units[:6])
+        more = f" (+{len(units) - 6} more)" if len(units) > 6 else ""
+        if mention.kind == "description" and mention.near_match:
+            lead = f'No exact match for "{mention.description}". Which one: '
+        elif mention.kind == "description":
+            lead = f"Which {mention.description}: "
+        else:
+            lead = f"{mention.text} matches more than one car: "
+        self._ask(
+            f"{lead}{listed}{more}? Reply with the stock number.",
+            list(mention.unit_ids),
+            "ambiguous_unit",
+            clause.text,
+        )
+
+    def _ask(
+        self, text: str, candidates: list[str], reason: QuestionReason, pending: str | None
+    ) -> None:
+        if self.question is None:
+            self.question = Question(
+                text=text, candidate_unit_ids=candidates, reason=reason, pending_text=pending
+            )
+
+    # ------------------------------------------------------------------ result
+
+    def finish(self) -> Interpretation:
+        for unit, intent in self.awaiting:
+            if intent.items:
+                self._add(
+                    OpenWork(unit_id=unit.id, stock_number=unit.stock_number, items=intent.items)
+                )
+        if not self.emitted and self.question is None and self.bare_units and not self.unparsed:
+            for unit_id in self.bare_units:
+                unit = self.index.unit(unit_id)
+                self._add(StatusQuery(unit_id=unit.id, stock_number=unit.stock_number))
+        ordered = sorted(self.emitted, key=lambda e: (e.unit_order, e.priority, e.sequence))
+        commands: list[Command] = []
+        for emitted in ordered:
+            if emitted.command not in commands:
+                commands.append(emitted.command)
+        units = [
+            UnitRef(unit_id=u, stock_number=self.index.unit(u).stock_number)
+            for u in sorted(self.unit_order, key=self.unit_order.__getitem__)
+        ]
+        return Interpretation(
+            commands=commands,
+            question=self.question,
+            not_understood=None if commands or self.question else self._explanation(),
+            unknown_numbers=self.unknown,
+            units=units,
+        )
+
+    def _explanation(self) -> str | None:
+        if self.unknown:
+            numbers = ", ".join(self.unknown)
+            return f"I couldn't find stock {numbers}. Check the number and text it again."
+        if self.missing_descriptions:
+            return f'I couldn\'t find "{self.missing_descriptions[0]}". Text the stock number.'
+        if self.negated:
+            return (
+                'I read a "not" in that, so nothing changed. Text what was done, '
+                'e.g. "2231 brakes done".'
+            )
+        if self.quiet and not self.unparsed:
+            return None
+        return (
+            "Sorry, I didn't understand. Text the stock number and what happened, e.g. "
+            '"2231 brakes done" or "2231 to detail". Text HELP for more.'
+        )
+
+
+def _current_kind(unit: UnitView) -> BlockerKind:
+    if unit.blocker_kind:
+        return BlockerKind(unit.blocker_kind)
+    return BlockerKind.PARTS
+
+
+def _suggest(index: UnitIndex, unit_ids: list[str]) -> str:
+    if not unit_ids:
+        return ', e.g. "2231 done".'
+    return f" ({index.unit(unit_ids[0]).label} is the last car you texted about)."

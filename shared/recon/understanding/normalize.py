@@ -1,0 +1,246 @@
+"""Text cleanup: folding, splitting into lines and clauses, tokens, and typo correction."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from recon.domain.stages import Stage
+from recon.understanding.vocabulary import (
+    COLORS,
+    EXTRA_PHRASES,
+    FILLERS,
+    KEYWORDS,
+    MAKE_ALIASES,
+    PROTECTED_WORDS,
+    STAGE_WORDS,
+    WORK_CONCEPTS,
+)
+
+# An SMS body is at most 1600 characters; anything longer is not a text a person typed.
+MAX_TEXT_CHARS = 1600
+MAX_LINES = 30
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    text: str  # as typed
+    low: str  # folded: lowercase, no accents
+    start: int  # offsets into the clause text
+    end: int
+    kind: str  # word | sym | money | time | phone
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    text: str
+    is_question: bool  # ended with "?"
+    line: int  # which line of the text it came from
+
+
+_TOKEN_RE = re.compile(
+    r"""
+    (?P<money>\$\s?\d[\d,]*(?:\.\d+)?k?\b|\b\d[\d,]*(?:\.\d+)?\s?(?:bucks|dollars)\b)
+  | (?P<phone>(?:\+?1[\s.-]?)?\(?\b\d{3}\)?[\s.-]?\d{3}[\s.-]\d{4}\b)
+  | (?P<time>\b\d{1,2}:\d{2}(?:\s?[ap]\.?m\b\.?)?|\b\d{1,4}\s?[ap]\.?m\b\.?)
+  | (?P<word>\w+(?:['’/.&-]\w+)*)
+  | (?P<sym>[^\w\s])
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
+
+# A clause ends at . ! ? ; followed by a space or the end, but not inside "a.m." or "p.m.".
+_CLAUSE_END_RE = re.compile(r"(?<!\.[a-zA-Z])([.!?;]+)(?=\s|$)")
+_SLASH_KEEP = frozenset({"a/c", "w/o", "b/o", "r/r", "w/s", "n/a", "s/n"})
+
+
+def fold(text: str) -> str:
+    """Lowercase without accents, so "Mañana" and "manana" read the same."""
+    lowered = text.lower()
+    if lowered.isascii():
+        return lowered
+    decomposed = unicodedata.normalize("NFKD", lowered)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def clean(text: str) -> str:
+    """Compatibility forms folded (full-width digits, ligatures), length capped."""
+    return unicodedata.normalize("NFKC", text[: MAX_TEXT_CHARS * 2])[:MAX_TEXT_CHARS]
+
+
+def split_lines(text: str) -> list[str]:
+    lines = [line.strip() for line in text.splitlines()]
+    return [line for line in lines if line][:MAX_LINES]
+
+
+def split_clauses(line: str, line_number: int) -> list[Clause]:
+    clauses: list[Clause] = []
+    start = 0
+    for match in _CLAUSE_END_RE.finditer(line):
+        piece = line[start : match.start()].strip()
+        if piece:
+            clauses.append(Clause(piece, "?" in match.group(1), line_number))
+        elif "?" in match.group(1) and clauses:
+            # "2231 ??" - the marks belong to the clause before.
+            clauses[-1] = Clause(clauses[-1].text, True, line_number)
+        start = match.end()
+    rest = line[start:].strip()
+    if rest:
+        clauses.append(Clause(rest, False, line_number))
+    return clauses
+
+
+def tokenize(text: str) -> list[Token]:
+    tokens: list[Token] = []
+    for match in _TOKEN_RE.finditer(text):
+        kind = match.lastgroup or "sym"
+        raw = match.group()
+        if kind == "sym" and unicodedata.category(raw) in ("Mn", "Cf", "Sk"):
+            continue  # variation selectors, zero-width joiners, skin tones
+        if kind == "word" and "/" in raw:
+            tokens.extend(_split_slashed(raw, match.start()))
+            continue
+        tokens.append(Token(raw, fold(raw), match.start(), match.end(), kind))
+    return _join_prefix_slash(tokens)
+
+
+def _split_slashed(raw: str, offset: int) -> list[Token]:
+    """Split slashed words: "w/detail" is "w/" + "detail", "pads/rotors" is two; dates stay."""
+    low = fold(raw)
+    if low in _SLASH_KEEP or any(ch.isdigit() for ch in low):
+        return [Token(raw, low, offset, offset + len(raw), "word")]
+    pieces: list[Token] = []
+    position = offset
+    parts = raw.split("/")
+    for number, part in enumerate(parts):
+        if number == 0 and fold(part) in ("w", "u") and len(parts) > 1:
+            pieces.append(
+                Token(part + "/", fold(part) + "/", position, position + len(part) + 1, "word")
+            )
+        else:
+            if number > 0 and pieces and pieces[-1].low not in ("w/", "u/"):
+                pieces.append(Token("/", "/", position - 1, position, "sym"))
+            if part:
+                pieces.append(Token(part, fold(part), position, position + len(part), "word"))
+        position += len(part) + 1
+    return pieces
+
+
+def _join_prefix_slash(tokens: list[Token]) -> list[Token]:
+    """A bare "w" or "u" followed by "/" is the shorthand "w/" ("with") or "u/"."""
+    joined: list[Token] = []
+    skip = False
+    for position, token in enumerate(tokens):
+        if skip:
+            skip = False
+            continue
+        following = tokens[position + 1] if position + 1 < len(tokens) else None
+        if (
+            token.low in ("w", "u")
+            and following is not None
+            and following.text == "/"
+            and following.start == token.end
+        ):
+            joined.append(
+                Token(token.text + "/", token.low + "/", token.start, following.end, "word")
+            )
+            skip = True
+            continue
+        joined.append(token)
+    return joined
+
+
+def _phrase_table() -> dict[tuple[str, ...], str]:
+    table: dict[tuple[str, ...], str] = {}
+    for canonical, variants in KEYWORDS.items():
+        for variant in variants:
+            table[tuple(variant.split())] = canonical
+    for stage, variants in STAGE_WORDS.items():
+        for variant in variants:
+            table[tuple(variant.split())] = f"@{stage.value}"
+    for phrase, canonical in EXTRA_PHRASES.items():
+        table[tuple(phrase.split())] = canonical
+    return table
+
+
+PHRASES: dict[tuple[str, ...], str] = _phrase_table()
+MAX_PHRASE_WORDS = max(len(key) for key in PHRASES)
+
+
+def _known_words() -> frozenset[str]:
+    words: set[str] = set(FILLERS)
+    for key in PHRASES:
+        words.update(key)
+    for variants in WORK_CONCEPTS.values():
+        for variant in variants:
+            words.update(variant.split())
+    for variants in COLORS.values():
+        words.update(variants)
+    for variants in MAKE_ALIASES.values():
+        for variant in variants:
+            words.update(variant.split())
+    return frozenset(words)
+
+
+KNOWN_WORDS = _known_words()
+
+# Typo targets: single vocabulary words long enough that one or two letters off is still
+# clearly them. Short words ("lot", "in") are never corrected.
+_FUZZY_TARGETS: tuple[str, ...] = tuple(
+    sorted(
+        {key[0] for key in PHRASES if len(key) == 1 and len(key[0]) >= 4 and key[0].isalpha()}
+        | {
+            word
+            for variants in WORK_CONCEPTS.values()
+            for variant in variants
+            for word in variant.split()
+            if len(word) >= 5 and word.isalpha()
+        }
+        | {
+            "tomorrow",
+            "monday",
+            "tuesday",
+            "wednesday",
+            "thursday",
+            "friday",
+            "saturday",
+            "sunday",
+        }
+    )
+)
+
+
+def is_known_word(low: str) -> bool:
+    return low in KNOWN_WORDS or low in PROTECTED_WORDS
+
+
+@lru_cache(maxsize=8192)
+def correct(low: str) -> str | None:
+    """The vocabulary word `low` is a typo of, or None.
+
+    Only for unknown alphabetic words of 4+ letters, keeping the first letter (people rarely
+    mistype it), at most one edit (two from 8 letters), and only when one word is closest.
+    """
+    if len(low) < 4 or len(low) > 20 or not low.isalpha() or is_known_word(low):
+        return None
+    limit = 2 if len(low) >= 8 else 1
+    found = process.extract(low, _FUZZY_TARGETS, scorer=OSA.distance, score_cutoff=limit, limit=3)
+    candidates = [choice for choice, _, _ in found if choice[0] == low[0]]
+    if not candidates:
+        return None
+    best = min(OSA.distance(low, choice) for choice in candidates)
+    closest = [choice for choice in candidates if OSA.distance(low, choice) == best]
+    # "phots" is as close to "photo" as to "photos": fine, when they mean the same thing.
+    meanings = {PHRASES.get((choice,), choice) for choice in closest}
+    return closest[0] if len(meanings) == 1 else None
+
+
+def stage_of(canonical: str) -> Stage | None:
+    if canonical.startswith("@"):
+        return Stage(canonical[1:])
+    return None

@@ -1,0 +1,419 @@
+"""Every word table the understanding uses, held once: keywords, stages, work items, colours, makes.
+
+Words are written folded (lowercase, no accents). A canonical keyword starts with "!", a stage
+with "@"; a canonical value with a space expands to several tokens ("aligned" is "alignment"
+then "!done"). Anything not listed stays a plain word (item names, vendor names, free text).
+"""
+
+from __future__ import annotations
+
+from recon.domain.stages import Stage
+
+# fmt: off
+KEYWORDS: dict[str, tuple[str, ...]] = {
+    "!done": (
+        "done", "dne", "dun", "donee", "finished", "finish", "finsh", "complete", "completed",
+        "compl", "cmplt", "all set", "good to go", "gtg", "ready to go", "wrapped up",
+        "knocked out", "listo", "lista", "listos", "listas", "terminado", "terminada",
+        "terminados", "terminadas", "termine", "termino", "acabado", "acabe", "quedo", "finito",
+        "fin", "uploaded", "posted", "ya esta", "completo", "completado",
+    ),
+    "!ready": ("ready", "rdy", "redy", "reddy"),
+    "!inspected": ("inspected", "passed inspection", "passed", "inspeccionado"),
+    "!needs": (
+        "needs", "need", "nds", "neds", "needz", "requires", "require", "required", "needing",
+        "necesita", "necesitan", "necesito", "found", "rec", "recs", "recommend", "recommends",
+        "recommended", "falta", "le falta",
+    ),
+    # "windshield needs replaced": the item comes first.
+    "!needsrep": (
+        "needs replaced", "needs replacing", "needs to be replaced", "needs fixed", "needs fixing",
+        "needs to be fixed", "need replaced", "needs done",
+    ),
+    "!fixed": (
+        "replaced", "fixed", "repaired", "installed", "mounted", "swapped", "changed", "did",
+        "put on", "r&r", "r/r", "rr", "cambiado", "cambie", "reemplazado", "arreglado", "arregle",
+        "instalado", "took care of", "taken care of", "recharged", "replced",
+    ),
+    "!arrived": (
+        "arrived", "came in", "came", "come in", "showed up", "here", "are here", "is here",
+        "got here", "delivered", "received", "llegaron", "llego", "llegaron las", "in stock",
+    ),
+    "!got": ("got", "got in", "recieved"),
+    "!waiting": (
+        "waiting", "waiting on", "waiting for", "waitng", "wating", "waitin", "w8ing", "w8",
+        "esperando", "still waiting", "pending", "held up", "waiting 4",
+    ),
+    "!hold": ("on hold", "hold", "holding"),
+    "!unhold": ("off hold", "no longer on hold", "unblock", "unblocked", "clear hold"),
+    "!ordered": (
+        "ordered", "on order", "backordered", "back ordered", "on backorder", "on back order",
+        "backorder", "b/o", "ordering", "pedido", "pedidas", "pedidos", "special order",
+    ),
+    "!parts": ("parts", "part", "partes", "piezas", "pieza", "refacciones", "parst"),
+    "!approved": (
+        "approved", "approve", "aprobado", "aprobada", "aprobo", "okd", "ok'd", "okayed",
+        "signed off",
+    ),
+    "!goahead": (
+        "go ahead", "goahead", "go ahead on", "go ahead with", "ok to do", "ok to", "okay to",
+        "proceed", "proceed with", "do it", "green light", "greenlight", "go for it", "good to do",
+        "dale",
+    ),
+    "!approval": ("approval", "aprobacion", "authorization", "auth", "estimate approval"),
+    "!approver": ("ucm", "manager", "gm", "desk", "used car manager", "sales manager"),
+    "!back": ("back", "returned", "came back", "regreso", "regresaron", "brought back"),
+    "!pickedup": ("picked up", "pick up", "picked", "grabbed"),
+    "!drop": ("drop", "dropped", "dropping", "dropped off", "drop off"),
+    "!move": (
+        "move", "moved", "moving", "mover", "movi", "movido", "pull", "pulled", "pulling", "take",
+        "took", "taking", "bring", "brought", "bringing", "drive", "drove", "driving", "push",
+        "pushed", "headed", "heading", "going", "goes", "went", "go", "put", "parked", "park",
+        "pasar", "pase", "llevar", "lleve", "can go",
+    ),
+    "!send": ("send", "sent", "sending", "mandar", "mande", "mandado", "ship", "shipped"),
+    "!to": ("to", "into", "over to", "onto", "in to", "off to"),
+    "!note": ("note", "notes", "nota", "fyi"),
+    "!weowe": ("we owe", "we-owe", "weowe", "due bill", "we owe on"),
+    "!ack": (
+        "got it", "ack", "acked", "acknowledged", "seen", "saw it", "ok", "okay", "k", "kk",
+        "copy", "copy that", "roger", "10-4", "noted", "sounds good", "will do", "ok got it",
+    ),
+    "!thanks": ("thanks", "thank you", "thank u", "thx", "ty", "tks", "gracias", "tyvm"),
+    "!status": (
+        "status", "stat", "update", "updates", "any update", "any updates", "whats up with",
+        "what's up with", "how's", "hows", "how is", "where", "wheres", "where's", "donde",
+        "donde esta", "eta on", "what stage", "whats the status",
+    ),
+    "!eta": (
+        "eta", "should be here", "should be in", "arriving", "due", "expected", "llega", "llegan",
+        "til", "till", "until",
+    ),
+    "!not": (
+        "not", "no", "dont", "don't", "didnt", "didn't", "isnt", "isn't", "aint", "ain't", "never",
+        "nope", "cant", "can't", "wont", "won't", "stop", "cancel", "hold off", "not yet", "nunca",
+        "todavia no", "aun no", "havent", "haven't", "hasnt", "hasn't",
+    ),
+    "!declined": ("declined", "decline", "denied", "deny", "turned down", "rechazado", "no go"),
+    "!will": (
+        "will", "gonna", "should be", "shall", "plan to", "planning to", "supposed to", "va a",
+        "voy a", "later", "this afternoon", "tonight", "going to drop", "going to bring",
+    ),
+    "!shot": ("shot",),
+    "!bad": (
+        "bad", "worn", "bald", "cracked", "broken", "broke", "leaking", "leaks", "leak", "dead",
+        "weak", "torn", "ripped", "noisy", "squeaking", "squeaky", "grinding", "worn out",
+        "failing", "failed", "is dead", "are bald", "are worn", "is bad", "are bad", "is cracked",
+        "is leaking",
+    ),
+    "!nothing": (
+        "nothing", "nothing found", "no issues", "no problems", "no problem", "all good",
+        "looks good", "needs nothing", "nada", "todo bien", "sin problemas", "clean",
+        "found nothing", "no work needed",
+    ),
+    "!add": ("add", "adding", "add on", "agregar"),
+    "!pickup": ("ready for pickup", "ready for pick up", "ready to pick up", "ready for pu"),
+    # Politeness carries no meaning; dropped so "pls move 2231" reads as "move 2231".
+    "!polite": ("please", "pls", "plz", "can you", "could you", "can u", "could u", "por favor"),
+    "!someone": ("can someone", "someone", "anyone", "somebody"),
+}
+
+STAGE_WORDS: dict[Stage, tuple[str, ...]] = {
+    Stage.INSPECTION: (
+        "inspection", "insp", "inspect", "inspeccion", "safety inspection", "safety",
+        "state inspection", "mpi", "pi", "multi point", "multi-point", "multipoint", "inspecton",
+    ),
+    Stage.MECHANICAL: (
+        "mechanical", "mech", "mechanic", "mechanics", "shop", "the shop", "service",
+        "service dept", "mecanica", "mecanico", "taller",
+    ),
+    Stage.SUBLET: ("sublet", "sub let"),
+    Stage.DETAIL: (
+        "detail", "detl", "dtl", "detail dept", "detalle", "detailing", "wash", "wash bay",
+        "lavado", "the wash",
+    ),
+    Stage.PHOTOS: (
+        "photos", "photo", "pics", "pic", "pix", "pictures", "picture", "fotos", "foto",
+        "photo booth", "the photo booth", "photo shoot", "phtos",
+    ),
+    Stage.FRONTLINE: (
+        "frontline", "front line", "the line", "the lot", "for sale", "sale ready", "sell",
+        "the front", "out front", "up front", "frontlined",
+    ),
+    Stage.SOLD: ("sold", "sld", "vendido", "vendida"),
+}
+
+# Phrases that read differently from their words; checked before KEYWORDS.
+EXTRA_PHRASES: dict[str, str] = {
+    "aligned": "alignment !done", "detailed": "@detail !done", "photographed": "@photos !done",
+    "lot ready": "@frontline !ready", "line ready": "@frontline !ready",
+    "ready for sale": "!ready !to @frontline", "no parts": "!waiting !parts",
+    "no parts yet": "!waiting !parts", "parts in": "!parts !arrived", "part in": "!parts !arrived",
+    "parts r in": "!parts !arrived", "parts are in": "!parts !arrived",
+    "parts is in": "!parts !arrived", "parts were in": "!parts !arrived",
+    "parts was in": "!parts !arrived", "inspection done": "@inspection !done",
+    "listo para": "!ready !to", "lista para": "!ready !to",
+    "ready to sell": "!ready !to @frontline", "to sell": "!to @frontline", "needs to go to": "!to",
+    "need to go to": "!to", "needs to go": "!to", "oil service": "oil service",
+    "in service": "in @mechanical", "with detail": "with @detail", "r done": "!done",
+    "are done": "!done", "is done": "!done", "got it back": "!got !back",
+    "dropped it back": "!drop !back", "body shop": "bodyshop", "paint shop": "paintshop",
+    "glass shop": "glassshop", "tire shop": "tireshop", "dent shop": "dentshop", "w/": "with",
+    "w/o": "without", "u/": "under", "one sec": "",
+}
+
+# Symbols that carry meaning when texted on their own.
+SYMBOLS: dict[str, str] = {
+    "✅": "!done", "✔": "!done", "☑": "!done", "✓": "!done", "👍": "!ack", "👌": "!ack", "🆗": "!ack",
+    "📸": "@photos", "📷": "@photos", "❌": "!not", "🚫": "!not", "→": "!to", "➡": "!to", ">": "!to",
+    "@": "at", "&": "and", "+": "and", ",": ",", ":": "", "?": "?", "#": "#", "/": "and",
+}
+
+# Words that carry no meaning of their own: they never make a text "understood", and item
+# names are trimmed of them.
+FILLERS: frozenset[str] = frozenset(
+    [
+        "the", "a", "an", "is", "are", "was", "were", "be", "been", "being", "it", "its", "it's",
+        "this", "that", "these", "those", "one", "car", "cars", "truck", "trucks", "suv", "van",
+        "vehicle", "vehicles", "unit", "all", "just", "now", "already", "finally", "ya", "el",
+        "la", "los", "las", "del", "de", "que", "yet", "today", "so", "too", "also", "and", "then",
+        "up", "my", "our", "your", "ur", "u", "you", "i", "we", "me", "has", "have", "had",
+        "still", "officially", "completely", "totally", "lol", "hey", "hi", "yo", "on", "for",
+        "with", "at", "in", "of", "from", "by", "there", "sir", "bro", "man", "guys", "ok", "okay",
+        "el", "la", "lo", "le", "y", "con", "para", "pa", "este", "esta", "ese", "esa", "un",
+        "una", "mas", "more", "again", "real", "quick", "quickly", "asap", "please", "pls", "plz",
+        "thank", "thanks", ":", ",", "#", "-", "and/or", "whole", "everything", "work", "job",
+        "stuff", "recon",
+    ]
+)
+
+# Words that start a question: "where is 2231", "is 4410B done yet", "did the parts come".
+QUESTION_STARTERS: frozenset[str] = frozenset(
+    [
+        "where", "wheres", "where's", "when", "what", "whats", "what's", "how", "hows", "how's",
+        "any", "anything", "donde", "cuando", "status", "stat", "why", "who", "which",
+    ]
+)
+
+# Words that start a question only when a unit or a person follows: "is 4410B done",
+# "did you move 2231" (but "did the alignment on 4101" is a statement).
+AUX_QUESTION_STARTERS: frozenset[str] = frozenset(
+    ["is", "are", "was", "were", "did", "does", "do", "has", "have", "can", "could", "will"]
+)
+QUESTION_SUBJECTS: frozenset[str] = frozenset(
+    ["u", "you", "we", "they", "he", "she", "it", "anyone", "someone", "somebody", "anybody"]
+)
+
+# Compliance keywords, whole message only (carrier rules); case and punctuation ignored.
+OPT_OUT_WORDS = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "quit"})
+OPT_IN_WORDS = frozenset({"start", "unstop", "yes"})
+HELP_WORDS = frozenset({"help", "info"})
+UNDO_PHRASES = frozenset({"undo", "undo that", "undo it", "undo last", "undo pls", "undo please"})
+
+# Work item meanings: an open item matches a text when they share a concept ("pads" completes
+# "front brakes"). Also the words that make a phrase look like work in "needs X".
+WORK_CONCEPTS: dict[str, tuple[str, ...]] = {
+    "brakes": (
+        "brake", "brakes", "breaks", "brks", "brk", "pads", "pad", "rotors", "rotor", "calipers",
+        "caliper", "brake job", "frenos", "freno", "pastillas", "drums", "brake pads",
+    ),
+    "tires": ("tire", "tires", "tyre", "tyres", "tirez", "rubber", "llantas", "llanta", "gomas"),
+    "glass": (
+        "windshield", "windshields", "glass", "windscreen", "w/s", "ws", "parabrisas",
+        "back glass",
+    ),
+    "dent": ("pdr", "dent", "dents", "ding", "dings", "paintless", "hail"),
+    "ac": (
+        "a/c", "ac", "air conditioning", "compressor", "freon", "recharge", "aire",
+        "ac compressor", "a/c compressor", "air",
+    ),
+    "alignment": ("alignment", "align", "alinear", "alineacion", "alignement", "front end"),
+    "oil": ("oil change", "oil", "lof", "oil service", "aceite"),
+    "battery": ("battery", "batt", "bateria", "batery", "battry"),
+    "wipers": ("wipers", "wiper", "wiper blades", "blades", "wiper blade"),
+    "filter": ("filter", "filters", "cabin filter", "air filter", "engine air filter"),
+    "shocks": ("shocks", "shock", "struts", "strut"),
+    "tierods": ("tie rod", "tie rods", "tie rod ends", "tierods", "tierod", "tie rod end"),
+    "waterpump": ("water pump", "waterpump", "pump"),
+    "paint": (
+        "paint", "bumper", "touch up", "touchup", "body work", "bodywork", "scratch", "scratches",
+        "scuff", "scuffs", "fender", "quarter panel", "hood", "door",
+    ),
+    "seat": ("seat", "seats", "upholstery", "tear", "headliner", "leather"),
+    "timing": ("timing cover", "timing belt", "timing chain", "reseal", "timing"),
+    "cv": ("cv axle", "axle", "cv", "cv boot", "axles"),
+    "plugs": ("spark plugs", "plugs", "plug", "spark plug"),
+    "coils": ("coils", "coil", "ignition coil", "ignition coils"),
+    "bedliner": ("bedliner", "bed liner", "liner", "spray in liner"),
+    "gasket": ("valve cover gasket", "gasket", "valve cover"),
+    "key": ("key", "keys", "fob", "key fob", "2nd key", "second key", "remote"),
+    "lights": ("headlight", "headlights", "bulb", "bulbs", "tail light", "brake light", "light"),
+    "belt": ("belt", "belts", "serpentine", "serpentine belt"),
+    "tint": ("tint", "window tint"),
+    "wheel": ("wheel", "wheels", "rim", "rims", "curb rash"),
+    "mats": ("mats", "floor mats", "mud flaps"),
+    "exhaust": ("exhaust", "muffler", "cat", "catalytic", "catalytic converter"),
+    "transmission": ("trans", "transmission", "tranny"),
+    "coolant": ("coolant", "radiator", "thermostat", "hose", "hoses"),
+    "sensor": ("sensor", "o2 sensor", "tpms", "sensors"),
+    "engine": ("cel", "check engine", "check engine light", "engine", "code", "misfire"),
+    "recall": ("recall", "recalls"),
+    "suspension": ("control arm", "ball joint", "sway bar", "bushings", "bearing", "hub"),
+    "mirror": ("mirror", "mirrors"),
+    "window": ("window", "regulator", "window motor"),
+    "starter": ("starter", "alternator"),
+    "smell": ("odor", "smoke smell", "ozone"),
+    "fluids": ("flush", "fluid", "fluids", "diff"),
+}
+
+# Position words that tell two items of the same concept apart ("front brakes", "rear brakes").
+POSITION_WORDS: dict[str, str] = {
+    "front": "front", "frt": "front", "fr": "front", "rear": "rear", "back": "rear", "rr": "rear",
+    "lf": "lf", "rf": "rf", "lr": "lr", "driver": "driver", "passenger": "passenger",
+    "left": "left", "right": "right", "delanteros": "front", "traseros": "rear",
+}
+
+# Words that make "to X" or "waiting on X" about an outside vendor rather than a stage or part.
+VENDOR_WORDS: frozenset[str] = frozenset(
+    [
+        "guy", "guys", "vendor", "vendors", "bodyshop", "paintshop", "glassshop", "tireshop",
+        "dentshop", "sublet", "maaco", "safelite", "company", "place",
+    ]
+)
+
+# Words that make a "needs X" phrase something other than work ("need keys for 2232").
+NOT_WORK_WORDS: frozenset[str] = frozenset(
+    [
+        "it", "me", "him", "her", "them", "you", "someone", "somebody", "customer", "customers",
+        "help", "call", "ride", "time", "money", "answer", "update", "info", "quoted", "quote",
+        "total", "approx", "est", "estimate", "price", "cost",
+    ]
+)
+
+# Base colours as texted, with the DMS colour words that mean them.
+COLORS: dict[str, tuple[str, ...]] = {
+    "white": ("white", "wht", "pearl white", "snow", "ivory", "blanco"),
+    "black": ("black", "blk", "blck", "ebony", "onyx", "obsidian", "negro", "raven"),
+    "silver": ("silver", "slv", "silv", "plata", "platinum silver"),
+    "gray": (
+        "gray", "grey", "gry", "charcoal", "graphite", "gunmetal", "gun", "steel", "slate",
+        "cement", "granite", "magnetic", "gris", "tungsten",
+    ),
+    "red": (
+        "red", "maroon", "burgundy", "crimson", "ruby", "cherry", "rojo", "firecracker", "inferno",
+    ),
+    "blue": ("blue", "blu", "navy", "azul", "blueprint"),
+    "green": ("green", "grn", "verde"),
+    "brown": ("brown", "bronze", "copper", "mocha", "cafe"),
+    "tan": ("tan", "beige", "sand", "khaki", "champagne"),
+    "gold": ("gold",),
+    "orange": ("orange",),
+    "yellow": ("yellow",),
+    "purple": ("purple",),
+}
+
+# Colours people mix up; a text naming one may mean the other, so such a match is only offered
+# back as a question, never applied.
+SIMILAR_COLORS: dict[str, frozenset[str]] = {
+    "gray": frozenset({"silver"}),
+    "silver": frozenset({"gray", "white"}),
+    "white": frozenset({"silver"}),
+    "red": frozenset({"orange"}),
+    "tan": frozenset({"gold", "brown"}),
+    "brown": frozenset({"tan"}),
+}
+
+MAKE_ALIASES: dict[str, tuple[str, ...]] = {
+    "chevrolet": ("chevrolet", "chevy", "chev", "chevey"),
+    "ford": ("ford",),
+    "toyota": ("toyota", "yota"),
+    "honda": ("honda",),
+    "nissan": ("nissan",),
+    "jeep": ("jeep",),
+    "ram": ("ram", "dodge ram"),
+    "dodge": ("dodge",),
+    "gmc": ("gmc",),
+    "bmw": ("bmw", "bimmer"),
+    "mercedes-benz": ("mercedes", "merc", "benz", "mercedes-benz", "mb"),
+    "volkswagen": ("volkswagen", "vw"),
+    "hyundai": ("hyundai",),
+    "kia": ("kia",),
+    "subaru": ("subaru", "subi", "subie"),
+    "mazda": ("mazda",),
+    "lexus": ("lexus",),
+    "acura": ("acura",),
+    "audi": ("audi",),
+    "tesla": ("tesla",),
+    "buick": ("buick",),
+    "cadillac": ("cadillac", "caddy", "caddi"),
+    "lincoln": ("lincoln",),
+    "chrysler": ("chrysler",),
+    "mitsubishi": ("mitsubishi", "mitsu"),
+    "volvo": ("volvo",),
+    "infiniti": ("infiniti", "infinity"),
+    "porsche": ("porsche",),
+    "genesis": ("genesis",),
+}
+
+# Model names that are also everyday words: they only name a car next to a colour, year or
+# make ("blue escape", "2018 edge", "kia soul"), never alone ("pdr on the edge").
+COMMON_WORD_MODELS: frozenset[str] = frozenset(
+    [
+        "escape", "edge", "soul", "pilot", "charger", "journey", "fit", "focus", "ranger",
+        "compass", "spark", "express", "transit", "note", "leaf", "kicks", "ascent", "passport",
+        "accent", "venue", "golf", "atlas", "legacy", "sport", "canyon", "terrain", "traverse",
+        "encore", "mirage", "fusion", "insight", "clarity", "element", "quest", "model", "town",
+        "country", "liberty", "patriot", "cube", "one",
+    ]
+)
+
+# Every-day words that must never be "corrected" into a vocabulary word that is one or two
+# letters away ("gone" is not "done", "writing" is not "waiting", "much" is not "mech").
+PROTECTED_WORDS: frozenset[str] = frozenset(
+    [
+        "gone", "bone", "none", "dine", "dome", "dose", "dote", "dune", "hone", "lone", "tone",
+        "zone", "node", "cone", "done", "dont", "doing", "down", "dove", "dorm", "door", "doors",
+        "feed", "seed", "weed", "deed", "heed", "reed", "need", "nerd", "nee", "knee", "pick",
+        "pies", "pins", "pits", "pigs", "pies", "epic", "pica", "told", "cold", "hold", "gold",
+        "bold", "fold", "mold", "sole", "sold", "solid", "soldier", "soda", "stop", "ship", "shot",
+        "show", "chop", "shoe", "shops", "shoo", "shout", "stoop", "pack", "rack", "sack", "hack",
+        "jack", "lack", "black", "bank", "bake", "back", "bark", "party", "pants", "ports",
+        "darts", "carts", "warts", "paris", "port", "pact", "pats", "retail", "details", "dental",
+        "much", "mach", "meh", "mesh", "mecca", "tired", "fires", "wires", "tries", "times",
+        "tiles", "tiers", "tirade", "writing", "wanting", "waiting", "wading", "baiting",
+        "improved", "improve", "approve", "approves", "assignment", "alignments", "consignment",
+        "complain", "compete", "compile", "complex", "competed", "completes", "compiled",
+        "suspected", "respected", "expected", "inspects", "read", "reads", "ready", "rear", "real",
+        "rec", "red", "rad", "raddy", "note", "nose", "not", "nope", "vote", "rote", "line",
+        "lime", "fine", "life", "like", "lane", "mine", "nine", "wine", "link", "lines", "lone",
+        "lint", "much", "such", "mush", "hello", "help", "held", "hell", "hells", "there", "these",
+        "three", "threw", "throw", "photo", "phone", "phones", "photon", "sale", "safe", "same",
+        "sole", "tale", "male", "pale", "sate", "salt", "wash", "wish", "cash", "dash", "mash",
+        "rash", "lots", "lost", "lose", "lota", "tow", "two", "toe", "call", "came", "come",
+        "cane", "coming", "combing", "homing", "bring", "brings", "bringing", "seen", "seem",
+        "send", "sent", "seat", "seal", "when", "then", "them", "they", "thee", "what", "that",
+        "than", "chat", "hat", "shop", "stop", "ship", "slop", "park", "part", "pare", "tell",
+        "tall", "tile", "toll", "wait", "want", "watt", "what", "will", "well", "wall", "fill",
+        "kill", "till", "tall", "mill", "still", "stall", "stale", "steal", "steel", "guess",
+        "guest", "just", "must", "dust", "bust", "rust", "good", "food", "goods", "mood", "hood",
+        "wood", "keys", "key", "kept", "open", "oven", "opel", "late", "lake", "date", "gate",
+        "mate", "rate", "time", "tine", "tide", "later", "latter", "love", "lose", "live", "says",
+        "stays", "fire", "hire", "wire", "tire", "dire", "plate", "place", "plane", "brake",
+        "break", "bread", "braked", "flat", "flap", "leak", "lean", "leap", "drop", "drip", "drag",
+        "drum", "dent", "rent", "tent", "sent", "bent", "went", "sent", "cent", "clean", "clear",
+        "frame", "flame", "check", "chuck", "cheek", "code", "core", "coke", "cove", "gas", "has",
+        "was", "water", "later", "wafer", "pump", "bump", "dump", "jump", "lump", "hose", "host",
+        "rose", "nose", "cover", "cower", "lover", "belt", "bell", "bolt", "light", "night",
+        "might", "right", "sight", "tight", "fight", "lamp", "lump", "seal", "deal", "heal",
+        "meal", "real", "mats", "mass", "mate", "gear", "hear", "dear", "near", "year", "bear",
+        "fear", "wear", "tear", "rims", "aims", "dims", "wheel", "whale", "wheat", "glass",
+        "class", "grass", "gloss", "paint", "faint", "saint", "pain", "print", "body", "bod",
+        "dead", "deed", "read", "head", "lead", "detailer", "detailers", "retailer", "needle",
+        "needless", "pending", "spending", "sending", "lending", "tending", "bending", "vending",
+        "fitted", "fixed", "mixed", "passed", "parsed", "posted", "pasted", "inspired", "instead",
+        "finish", "finnish", "aligned", "signed", "mounted", "counted", "swapped", "snapped",
+        "stopped", "changed", "charged", "chained", "replaced", "replace", "relaxed", "arrived",
+        "derived", "ordered", "offered", "approved", "approves", "installed", "instilled",
+    ]
+)
+# fmt: on

@@ -1,0 +1,531 @@
+"""One rule at a time: each test reads as the rule it pins down."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from recon.domain.stages import BlockerKind, Stage
+from recon.understanding import (
+    Ack,
+    Block,
+    CompleteWork,
+    Done,
+    Help,
+    Interpretation,
+    Move,
+    Note,
+    OpenWork,
+    OptIn,
+    OptOut,
+    SendToVendor,
+    StatusQuery,
+    SubletReturn,
+    Unblock,
+    Undo,
+    UnitIndex,
+    WeOwe,
+    interpret,
+)
+from recon.understanding.dates import find_dates
+from recon.understanding.normalize import correct, split_clauses, tokenize
+from recon.understanding.vocabulary import KEYWORDS, STAGE_WORDS
+
+from .fixtures import NOW, STORE_INDEX, make_context, make_sender, make_unit, unit
+
+
+def read(
+    text: str, role: str = "technician", *recent: str, sender: str | None = None
+) -> Interpretation:
+    return interpret(
+        text, index=STORE_INDEX, sender=make_sender(role, sender), context=make_context(*recent)
+    )
+
+
+def stocks(result: Interpretation) -> list[str]:
+    return [getattr(command, "stock_number", "") for command in result.commands]
+
+
+def only(result: Interpretation) -> Any:
+    assert result.question is None, result.question
+    assert len(result.commands) == 1, result.summary()
+    return result.commands[0]
+
+
+class TestDoneText:
+    def test_detailer_done_moves_to_photos(self) -> None:
+        assert only(read("2232 done", "detailer")) == Done(
+            unit_id=unit("2232").id, stock_number="2232", stage=Stage.DETAIL
+        )
+
+    def test_photographer_done_is_photos_done(self) -> None:
+        assert only(read("4003 done", "photographer")).stage is Stage.PHOTOS
+
+    def test_technician_done_is_the_shop_step_the_car_is_in(self) -> None:
+        assert only(read("7712 done")).stage is Stage.INSPECTION
+        assert only(read("2231 done")).stage is Stage.MECHANICAL
+
+    def test_done_never_moves_backwards_it_names_the_senders_stage(self) -> None:
+        # 5521 is on the front line; the domain refuses a detail "done" and says where it is.
+        assert only(read("5521 done", "detailer")).stage is Stage.DETAIL
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "2232 ✅",
+            "2232 listo",
+            "2232 terminado",
+            "2232 finished",
+            "2232 complete",
+            "2232 dne",
+            "2232 finshed",
+            "ya termine el 2232",
+        ],
+    )
+    def test_done_words_emoji_spanish_and_typos(self, text: str) -> None:
+        assert isinstance(only(read(text, "detailer")), Done)
+
+    def test_named_stage_wins_over_the_senders(self) -> None:
+        assert only(read("4600 detail done", "porter")).stage is Stage.DETAIL
+
+
+class TestStageMoves:
+    @pytest.mark.parametrize(
+        ("text", "stage"),
+        [
+            ("2240 to the shop", Stage.MECHANICAL),
+            ("2240 to mech", Stage.MECHANICAL),
+            ("5102 on the lot", Stage.FRONTLINE),
+            ("5103 ready for sale", Stage.FRONTLINE),
+            ("6001 front line", Stage.FRONTLINE),
+            ("moved 2232 to pics", Stage.PHOTOS),
+            ("4600 a fotos", Stage.PHOTOS),
+            ("6002 pa detalle", Stage.DETAIL),
+            ("4401 to inspection", Stage.INSPECTION),
+            ("4800 sublet", Stage.SUBLET),
+            ("5521 sold", Stage.SOLD),
+            ("4301 vendido", Stage.SOLD),
+            ("3088 2 pics", Stage.PHOTOS),
+        ],
+    )
+    def test_natural_phrases_name_stages(self, text: str, stage: Stage) -> None:
+        command = only(read(text, "porter"))
+        assert isinstance(command, Move)
+        assert command.to_stage is stage
+
+    def test_to_the_back_is_a_place_not_a_return(self) -> None:
+        assert not read("2240 to the back", "porter").changes_units
+
+
+class TestUnitReferences:
+    @pytest.mark.parametrize(
+        "text",
+        ["#2232 done", "stk 2232 done", "stock 2232 done", "stock# 2232 done", "STK 2232 DONE"],
+    )
+    def test_stock_number_as_typed(self, text: str) -> None:
+        assert only(read(text, "detailer")).unit_id == unit("2232").id
+
+    def test_letter_prefix_and_suffix_may_be_left_off(self) -> None:
+        assert only(read("3105 done", "detailer")).stock_number == "A3105"
+        assert only(read("4410 water pump replaced")).stock_number == "4410B"
+
+    def test_exact_stock_number_beats_a_prefixed_one(self) -> None:
+        assert only(read("5521 to detail", "porter")).stock_number == "5521"
+
+    def test_vin_last_six_eight_and_whole(self) -> None:
+        assert only(read("vin 104522 done")).stock_number == "2231"
+        assert only(read("KA104522 done")).stock_number == "2231"
+        assert only(read("1FM5K8D87KGA40017 to the shop", "porter")).stock_number == "4001"
+
+    def test_similar_vin_endings_stay_apart(self) -> None:
+        assert only(read("104552 inspected no issues")).stock_number == "7712"
+
+    def test_shared_vin_ending_asks_back(self) -> None:
+        result = read("118833 to the shop", "porter")
+        assert not result.commands
+        assert result.question is not None
+        assert set(result.question.candidate_unit_ids) == {unit("4200").id, unit("4201").id}
+
+    def test_description_with_one_fit(self) -> None:
+        assert only(read("gray f-150 windshield done")).stock_number == "2240"
+        assert only(read("the 2019 accord to detail", "porter")).stock_number == "2231"
+        assert only(read("blue escape done", "detailer")).stock_number == "A3105"
+
+    def test_description_with_several_fits_asks_listing_them(self) -> None:
+        result = read("status on the white silverado", "sales")
+        assert result.question is not None
+        assert "7710" in result.question.text and "7712" in result.question.text
+        assert not result.changes_units
+
+    def test_colour_that_fits_nothing_only_offers_near_matches(self) -> None:
+        result = read("gray silverado to front line", "used_car_manager")
+        assert result.question is not None and not result.commands
+
+    def test_everyday_word_models_need_a_colour_year_or_make(self) -> None:
+        assert read("pdr on the edge of the door", "vendor").units == []
+
+    def test_several_units_in_one_text(self) -> None:
+        result = read("2231 2232 and 2240 to detail", "porter")
+        assert stocks(result) == ["2231", "2232", "2240"]
+
+    def test_one_command_per_line(self) -> None:
+        result = read("2232 done\n3088 done\n4600 done", "detailer")
+        assert stocks(result) == ["2232", "3088", "4600"]
+
+
+class TestNumbersThatAreNotUnits:
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "3 cars to detail",
+            "2019 to detail",
+            "be there at 1130",
+            "quoted $1,450",
+            "call 555-201-3344",
+            "eta 12/10",
+            "ro 45123",
+            "98000 miles",
+            "code p0420",
+        ],
+    )
+    def test_counts_years_times_money_phones_dates(self, text: str) -> None:
+        assert read(text, "porter").unknown_numbers == []
+
+    def test_count_stays_in_the_item(self) -> None:
+        assert only(read("2231 needs 2 tires")).items == ["2 tires"]
+
+    def test_a_number_matching_nothing_is_named_back(self) -> None:
+        result = read("2299 done", "detailer")
+        assert result.unknown_numbers == ["2299"]
+        assert result.not_understood is not None and "2299" in result.not_understood
+        assert not result.commands
+
+
+class TestContext:
+    def test_follow_up_about_an_open_item_uses_the_recent_unit(self) -> None:
+        command = only(read("brakes done", "technician", "2231"))
+        assert isinstance(command, CompleteWork)
+        assert command.work_item_id == unit("2231").work_items[0].id
+
+    def test_follow_up_about_the_blocker_uses_the_recent_unit(self) -> None:
+        assert only(read("parts came in", "parts", "4300")) == Unblock(
+            unit_id=unit("4300").id, stock_number="4300", kind=BlockerKind.PARTS
+        )
+
+    def test_bare_done_asks_which_car_suggesting_the_recent_one(self) -> None:
+        result = read("done", "technician", "2231")
+        assert not result.commands
+        assert result.question is not None
+        assert result.question.reason == "which_unit"
+        assert result.question.candidate_unit_ids == [unit("2231").id]
+        assert result.question.pending_text == "done"
+
+    def test_nothing_open_on_the_recent_unit_asks(self) -> None:
+        result = read("brakes done", "technician", "2232")
+        assert not result.commands and result.question is not None
+
+    def test_only_the_most_recent_unit_is_used(self) -> None:
+        result = read("brakes done", "technician", "2232", "2231")
+        assert result.question is not None
+        assert result.question.candidate_unit_ids == [unit("2231").id]
+
+    def test_a_list_on_the_following_lines_belongs_to_needs(self) -> None:
+        result = read("7712 inspected\nneeds:\n2 rear tires\nwipers")
+        assert [c.action for c in result.commands] == ["open_work", "done"]
+        assert result.commands[0] == OpenWork(
+            unit_id=unit("7712").id, stock_number="7712", items=["2 rear tires", "wipers"]
+        )
+
+    def test_ambiguous_description_keeps_the_text_for_the_reply(self) -> None:
+        result = read("the white silverado is done", "detailer")
+        assert result.question is not None
+        assert result.question.reason == "ambiguous_unit"
+        assert result.question.pending_text == "the white silverado is done"
+
+    def test_a_unit_named_earlier_in_the_text_carries_to_the_next_line(self) -> None:
+        result = read("7712 inspected\nneeds alignment")
+        assert {c.action for c in result.commands} == {"done", "open_work"}
+
+
+class TestInspection:
+    def test_inspection_that_finds_work_opens_it_before_done(self) -> None:
+        result = read("7712 inspected, needs front brakes and 2 tires")
+        opened, done = result.commands
+        assert isinstance(opened, OpenWork) and isinstance(done, Done)
+        assert opened.items == ["front brakes", "2 tires"]
+        assert done.stage is Stage.INSPECTION
+
+    def test_inspection_that_finds_nothing_is_only_done(self) -> None:
+        assert only(read("7712 inspected nothing found")).stage is Stage.INSPECTION
+
+    def test_items_split_between_jobs_but_not_inside_one(self) -> None:
+        assert only(read("4001 needs wipers battery and alignment")).items == [
+            "wipers",
+            "battery",
+            "alignment",
+        ]
+        assert only(read("4401 needs rear pads and rotors")).items == ["rear pads and rotors"]
+
+
+class TestWorkItems:
+    @pytest.mark.parametrize(
+        ("text", "stock", "item"),
+        [
+            ("2231 pads and rotors replaced", "2231", "front brakes"),
+            ("4002 a/c done", "4002", "A/C compressor"),
+            ("5000 tyres done", "5000", "4 tires"),
+            ("6130 glass done", "6130", "windshield"),
+            ("7710 dent fixed", "7710", "door dent PDR"),
+            ("4101 tie rods done", "4101", "tie rod ends"),
+            ("2240 windsheild done", "2240", "windshield"),
+        ],
+    )
+    def test_completion_matches_open_item_by_meaning(
+        self, text: str, stock: str, item: str
+    ) -> None:
+        command = only(read(text))
+        assert isinstance(command, CompleteWork)
+        names = {w.id: w.name for w in unit(stock).work_items}
+        assert names[command.work_item_id or ""] == item
+
+    def test_completion_with_no_open_item_is_recorded_done(self) -> None:
+        command = only(read("4700 oil change done"))
+        assert isinstance(command, CompleteWork) and command.work_item_id is None
+
+    def test_position_words_keep_front_and_rear_apart(self) -> None:
+        store = UnitIndex.build(
+            [
+                make_unit(
+                    "9001",
+                    "1HGCV1F34KA900001",
+                    2019,
+                    "Honda",
+                    "Accord",
+                    None,
+                    "Black",
+                    "mechanical",
+                    work=(("front brakes", "open", None), ("rear brakes", "open", None)),
+                )
+            ]
+        )
+        ctx = make_context()
+        rear = interpret("9001 rear brakes done", index=store, sender=make_sender(), context=ctx)
+        assert only(rear).work_item_id == "u-9001-w2"
+        either = interpret("9001 brakes done", index=store, sender=make_sender(), context=ctx)
+        assert either.question is not None and either.question.reason == "ambiguous_work_item"
+
+    def test_vendor_work_done_completes_but_does_not_return_the_car(self) -> None:
+        result = read("6130 done", "vendor", sender="Safelite")
+        assert [c.action for c in result.commands] == ["complete_work"]
+
+
+class TestBlockers:
+    def test_waiting_on_parts_with_weekday_eta(self) -> None:
+        command = only(read("2231 waiting on parts eta friday"))
+        assert command == Block(
+            unit_id=unit("2231").id,
+            stock_number="2231",
+            kind=BlockerKind.PARTS,
+            note="parts",
+            eta=date(2025, 12, 5),
+        )
+
+    def test_the_part_becomes_the_note(self) -> None:
+        assert only(read("2240 waiting on windshield, eta tomorrow")).note == "windshield"
+
+    def test_spanish_waiting_on_parts(self) -> None:
+        assert only(read("esperando partes 6120")).kind is BlockerKind.PARTS
+
+    def test_parts_arrival_clears_parts(self) -> None:
+        for text in ("4300 parts came in", "parts in for 4300", "llegaron las partes del 4300"):
+            assert only(read(text, "parts")).kind is BlockerKind.PARTS
+
+    def test_waiting_on_approval_and_vendor(self) -> None:
+        assert only(read("4002 waiting on approval")).kind is BlockerKind.APPROVAL
+        assert only(read("2240 waiting on the glass guy")).kind is BlockerKind.VENDOR
+
+    def test_approved_go_ahead_opens_approved_and_clears_approval(self) -> None:
+        result = read("3077 approved, go ahead on timing cover", "used_car_manager")
+        assert result.commands == [
+            OpenWork(
+                unit_id=unit("3077").id, stock_number="3077", items=["timing cover"], approved=True
+            ),
+            Unblock(unit_id=unit("3077").id, stock_number="3077", kind=BlockerKind.APPROVAL),
+        ]
+
+    def test_negated_text_changes_nothing(self) -> None:
+        for text in (
+            "3077 declined, wholesale it",
+            "2231 not done yet",
+            "dont do the timing cover on 3077",
+        ):
+            result = read(text, "used_car_manager")
+            assert not result.commands and result.not_understood
+
+
+class TestSublet:
+    def test_send_to_vendor_for_work(self) -> None:
+        command = only(read("send 2240 to Safelite for windshield", "used_car_manager"))
+        assert command == SendToVendor(
+            unit_id=unit("2240").id, stock_number="2240", vendor="Safelite", work=["windshield"]
+        )
+
+    def test_return_from_vendor(self) -> None:
+        assert isinstance(only(read("7710 back from the body shop", "porter")), SubletReturn)
+        assert isinstance(
+            only(read("dropped 7710 back", "vendor", sender="Dent Pros")), SubletReturn
+        )
+
+    def test_a_promise_is_not_a_return(self) -> None:
+        command = only(read("will drop 4900 back tomorrow", "vendor", sender="Maaco"))
+        assert isinstance(command, Note)
+        assert "tomorrow" in command.body
+
+
+class TestNotesAcksQuestions:
+    def test_note_keeps_the_text_as_typed(self) -> None:
+        assert only(read("2231 note: Customer wants it by Saturday", "used_car_manager")).body == (
+            "Customer wants it by Saturday"
+        )
+
+    def test_a_unit_inside_a_note_is_text_when_the_note_names_its_unit(self) -> None:
+        command = only(read("2231 note: swapped plates with 2232", "used_car_manager"))
+        assert (command.stock_number, command.body) == ("2231", "swapped plates with 2232")
+
+    def test_note_on_a_unit_named_at_its_end(self) -> None:
+        command = only(read("note: needs a 2nd look at the CEL, 2231"))
+        assert (command.stock_number, command.body) == ("2231", "needs a 2nd look at the CEL")
+
+    def test_we_owe_each_item(self) -> None:
+        result = read("5521 we-owe 2nd key and mats", "sales")
+        assert result.commands == [
+            WeOwe(unit_id=unit("5521").id, stock_number="5521", item="2nd key"),
+            WeOwe(unit_id=unit("5521").id, stock_number="5521", item="mats"),
+        ]
+
+    def test_sales_thumbs_up_acknowledges_the_recent_unit(self) -> None:
+        assert isinstance(only(read("👍", "sales", "5102")), Ack)
+
+    def test_technician_thumbs_up_changes_nothing(self) -> None:
+        result = read("👍", "technician", "2231")
+        assert not result.commands and result.not_understood is None and result.question is None
+
+    def test_questions_never_change_anything(self) -> None:
+        for text in (
+            "where is 2231?",
+            "is 4410B done yet?",
+            "when will 2240 be ready",
+            "2240 done?",
+        ):
+            result = read(text, "sales")
+            assert all(isinstance(c, StatusQuery) for c in result.commands)
+            assert not result.changes_units
+
+
+class TestCompliance:
+    @pytest.mark.parametrize(
+        ("text", "command"),
+        [
+            ("STOP", OptOut()),
+            ("stopall", OptOut()),
+            ("Unsubscribe", OptOut()),
+            ("cancel", OptOut()),
+            ("END", OptOut()),
+            ("quit.", OptOut()),
+            ("START", OptIn()),
+            ("unstop", OptIn()),
+            ("YES", OptIn()),
+            ("HELP", Help()),
+            ("info", Help()),
+            ("UNDO", Undo()),
+        ],
+    )
+    def test_whole_message_keywords_any_case(self, text: str, command: object) -> None:
+        assert read(text).commands == [command]
+
+    def test_keywords_inside_a_longer_text_are_not_compliance(self) -> None:
+        for text in (
+            "stop sending 2231 to detail",
+            "cancel 2232 to detail",
+            "help 2231 wont start",
+        ):
+            result = read(text)
+            assert not result.commands
+
+
+class TestVocabulary:
+    def test_every_variant_means_one_thing(self) -> None:
+        seen: dict[str, str] = {}
+        for canonical, variants in [
+            *KEYWORDS.items(),
+            *((f"@{s.value}", v) for s, v in STAGE_WORDS.items()),
+        ]:
+            for variant in variants:
+                assert seen.setdefault(variant, canonical) == canonical, variant
+
+    @pytest.mark.parametrize(
+        ("typo", "word"),
+        [
+            ("doen", "done"),
+            ("finsihed", "finished"),
+            ("wating", None),
+            ("waitng", None),
+            ("aproved", "approved"),
+            ("detial", "detail"),
+            ("brkaes", "brakes"),
+        ],
+    )
+    def test_typos_one_or_two_letters_off(self, typo: str, word: str | None) -> None:
+        assert correct(typo) == word or (word is None and correct(typo) is None)
+
+    @pytest.mark.parametrize(
+        "word", ["gone", "writing", "much", "black", "tired", "party", "retail"]
+    )
+    def test_real_words_are_never_corrected(self, word: str) -> None:
+        assert correct(word) is None
+
+
+class TestTextPieces:
+    def test_clauses_split_at_sentence_ends_not_inside_times(self) -> None:
+        assert [c.text for c in split_clauses("2231 done. 2232 at 9 a.m. tomorrow", 0)] == [
+            "2231 done",
+            "2232 at 9 a.m. tomorrow",
+        ]
+
+    def test_tokens_keep_compound_words(self) -> None:
+        assert [t.low for t in tokenize("a/c f-150 w/detail")] == ["a/c", "f-150", "w/", "detail"]
+
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("tomorrow", date(2025, 12, 4)),
+            ("eta fri", date(2025, 12, 5)),
+            ("eta wed", date(2025, 12, 10)),
+            ("next week", date(2025, 12, 8)),
+            ("12/10", date(2025, 12, 10)),
+            ("1/5", date(2026, 1, 5)),
+            ("dec 12th", date(2025, 12, 12)),
+            ("in 2 days", date(2025, 12, 5)),
+            ("el viernes", date(2025, 12, 5)),
+            ("manana", date(2025, 12, 4)),
+            ("next tuesday", date(2025, 12, 9)),
+        ],
+    )
+    def test_eta_words(self, text: str, expected: date) -> None:
+        spans = find_dates(text.split(), NOW.date())
+        assert [span.value for span in spans] == [expected]
+
+
+class TestInterpretationModel:
+    def test_round_trips_as_json(self) -> None:
+        result = read("7712 inspected, needs front brakes and 2 tires")
+        assert Interpretation.model_validate_json(result.model_dump_json()) == result
+
+    def test_summary_says_what_was_understood(self) -> None:
+        assert read("2232 done", "detailer").summary() == "2232: detail done"
+
+    def test_photo_unit_is_the_one_unit_named(self) -> None:
+        assert read("2232 done", "detailer").photo_unit is not None
+        assert read("2232 3088 done", "detailer").photo_unit is None
