@@ -14,7 +14,7 @@ import traceback
 
 from bench.harness import ROOT, Figure, as_json, bench_servers
 
-BENCHMARKS = ["bench.outbox", "bench.inventory", "bench.metrics"]
+BENCHMARKS = ["bench.outbox", "bench.inventory", "bench.metrics", "bench.web"]
 
 
 def main() -> None:

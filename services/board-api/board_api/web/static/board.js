@@ -69,6 +69,19 @@
     showTab(activeTab || (withCards && withCards.dataset.stage));
   }
 
+  // A wall TV shows the whole board: shrink the type until it fits the screen.
+  const tv = body.classList.contains("tv");
+  function fitTv() {
+    if (!tv) return;
+    body.style.fontSize = "";
+    let size = parseFloat(getComputedStyle(body).fontSize);
+    const fits = () => document.documentElement.scrollHeight <= window.innerHeight;
+    while (!fits() && size > 9) {
+      size *= 0.94;
+      body.style.fontSize = `${size}px`;
+    }
+  }
+
   // --- live updates --------------------------------------------------------------------
 
   const pendingCards = new Set();
@@ -93,6 +106,7 @@
     pendingCards.clear();
     await Promise.all(ids.map(refreshCard));
     updateCounts();
+    fitTv();
   }
 
   function placeCard(card) {
@@ -145,7 +159,8 @@
     if (html === null) return;
     columns().replaceWith(fragment(html));
     initTabs();
-    if (body.classList.contains("tv")) query.set("tv", "1");
+    fitTv();
+    if (tv) query.set("tv", "1");
     history.replaceState(null, "", query.toString() ? `${boardUrl}?${query}` : boardUrl);
   }
 
@@ -315,7 +330,7 @@
     const button = target.closest("button[data-path]");
     if (button && !button.form) return unitAction(button);
     const card = target.closest(".card");
-    if (card && !body.classList.contains("tv")) openDrawer(card.dataset.unit);
+    if (card && !tv) openDrawer(card.dataset.unit);
   });
 
   document.addEventListener("keydown", (event) => {
@@ -362,6 +377,8 @@
 
   showWriteState();
   initTabs();
+  fitTv();
+  window.addEventListener("resize", fitTv);
   connect();
   setInterval(refreshColumns, REFRESH_MS);
 })();
