@@ -58,6 +58,23 @@ async def serving_on(app: FastAPI, port: int) -> AsyncIterator[str]:
         await task
 
 
+async def _inbound(
+    session: AsyncSession, store: Store, staff: Staff, body: str, status: str
+) -> Message:
+    return await record_inbound(
+        session,
+        store_id=store.id,
+        from_number=staff.phone,
+        to_number=store.sms_number,
+        body=body,
+        provider_sid=f"SM{uuid.uuid4().hex}",
+        staff_id=staff.id,
+        staff_name=staff.name,
+        status=status,
+        service="tests",
+    )
+
+
 async def text_moving_unit(
     sessions: async_sessionmaker[AsyncSession],
     store: Store,
@@ -70,18 +87,7 @@ async def text_moving_unit(
     """A text that moved a unit, written as ingest-sms writes one: the inbound message, the
     change through the domain with the text as its cause, and what the text was taken to mean."""
     async with sessions() as session, session.begin():
-        message = await record_inbound(
-            session,
-            store_id=store.id,
-            from_number=staff.phone,
-            to_number=store.sms_number,
-            body=body,
-            provider_sid=f"SM{uuid.uuid4().hex}",
-            staff_id=staff.id,
-            staff_name=staff.name,
-            status="applied",
-            service="tests",
-        )
+        message = await _inbound(session, store, staff, body, "applied")
         unit = await units.get_unit(session, store_id=store.id, ref=unit_id)
         cause = Cause(
             actor=Actor(kind="staff", staff_id=staff.id, name=staff.name),
@@ -99,20 +105,9 @@ async def text_moving_unit(
 async def text_needing_review(
     sessions: async_sessionmaker[AsyncSession], store: Store, staff: Staff, *, body: str
 ) -> Message:
+    """A text that was not understood: nothing applied, waiting for someone on the board."""
     async with sessions() as session, session.begin():
-        message = await record_inbound(
-            session,
-            store_id=store.id,
-            from_number=staff.phone,
-            to_number=store.sms_number,
-            body=body,
-            provider_sid=f"SM{uuid.uuid4().hex}",
-            staff_id=staff.id,
-            staff_name=staff.name,
-            status="needs_review",
-            service="tests",
-        )
-        message.interpretation = Interpretation(not_understood="no unit named").model_dump(
-            mode="json"
-        )
+        message = await _inbound(session, store, staff, body, "needs_review")
+        not_understood = Interpretation(not_understood="no unit named")
+        message.interpretation = not_understood.model_dump(mode="json")
     return message

@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 
 import httpx
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from recon.db.models import Store, UnitEvent
+from recon.db.models import Message, Store, UnitEvent
 from tests.board_api.helpers import ADMIN
 from tests.factories import make_staff, make_store, make_unit
 from tests.web.helpers import text_needing_review
@@ -16,6 +17,14 @@ from tests.web.helpers import text_needing_review
 
 def resolve_url(store: Store, message_id: uuid.UUID | str) -> str:
     return f"/api/v1/stores/{store.slug}/messages/{message_id}/resolve"
+
+
+@pytest.fixture
+async def waiting(sessions: async_sessionmaker[AsyncSession]) -> tuple[Store, Message]:
+    """A store with one text waiting for review."""
+    store = await make_store(sessions)
+    staff = await make_staff(sessions, store)
+    return store, await text_needing_review(sessions, store, staff, body="??")
 
 
 class TestResolve:
@@ -49,11 +58,9 @@ class TestResolve:
         assert announced is not None and announced["status"] == "resolved"
 
     async def test_twice_is_a_409(
-        self, api: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+        self, api: httpx.AsyncClient, waiting: tuple[Store, Message]
     ) -> None:
-        store = await make_store(sessions)
-        staff = await make_staff(sessions, store)
-        message = await text_needing_review(sessions, store, staff, body="??")
+        store, message = waiting
         first = await api.post(resolve_url(store, message.id), json={}, headers=ADMIN)
         assert first.status_code == 200
         again = await api.post(resolve_url(store, message.id), json={}, headers=ADMIN)
@@ -61,22 +68,18 @@ class TestResolve:
         assert "not waiting for review" in again.json()["detail"]
 
     async def test_the_board_link_cannot_resolve(
-        self, api: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+        self, api: httpx.AsyncClient, waiting: tuple[Store, Message]
     ) -> None:
-        store = await make_store(sessions)
-        staff = await make_staff(sessions, store)
-        message = await text_needing_review(sessions, store, staff, body="??")
+        store, message = waiting
         response = await api.post(
             resolve_url(store, message.id), params={"board_token": store.board_token}, json={}
         )
         assert response.status_code == 403
 
     async def test_unknown_text_or_unit_is_404_and_a_bad_body_422(
-        self, api: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+        self, api: httpx.AsyncClient, waiting: tuple[Store, Message]
     ) -> None:
-        store = await make_store(sessions)
-        staff = await make_staff(sessions, store)
-        message = await text_needing_review(sessions, store, staff, body="??")
+        store, message = waiting
         missing = await api.post(resolve_url(store, uuid.uuid4()), json={}, headers=ADMIN)
         assert missing.status_code == 404
         no_unit = await api.post(
