@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck pytest bench schemas text clean
+.PHONY: install browser run test lint typecheck pytest bench schemas text clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,7 +27,16 @@ typecheck: install
 	$(BIN)/mypy shared/recon bench services/board-api/board_api services/ingest-sms/ingest_sms \
 		services/inventory-sync/inventory_sync services/notifier/notifier
 
-pytest: install
+# The browser tests drive Debian's chromium through Playwright (never `playwright install`).
+# Without root or apt they skip, saying why.
+CHROMIUM := /usr/bin/chromium
+
+browser:
+	@test -x $(CHROMIUM) || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends chromium >/dev/null) \
+		|| echo "chromium could not be installed: the browser tests will skip"
+
+pytest: install browser
 	$(BIN)/pytest
 
 bench: install  ## print figures and write bench-results.json

@@ -21,6 +21,7 @@ BENCHMARKS = [
     "bench.metrics",
     "bench.ingest",
     "bench.notifier",
+    "bench.web",
 ]
 
 

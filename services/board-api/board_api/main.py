@@ -12,6 +12,7 @@ from board_api.staff.endpoints import router as staff_router
 from board_api.stores.endpoints import router as stores_router
 from board_api.tokens.endpoints import router as tokens_router
 from board_api.units.endpoints import router as units_router
+from board_api.web import router as web_router
 from recon.service.app import create_service_app
 from recon.settings import Settings
 
@@ -24,6 +25,7 @@ ROUTERS = (
     events_router,
     metrics.router,
     notification_rules.router,
+    web_router,
 )
 
 

@@ -33,4 +33,6 @@ async def get_session(state: StateDep) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+# Committed before the answer is sent (scope "function"): a client told 200 reads its change at
+# once, and a failed commit is an error answer, not a 200 for a change that was lost.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

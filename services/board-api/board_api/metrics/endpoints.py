@@ -8,8 +8,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from board_api.deps import StoreReader
 from board_api.metrics import charts
-from board_api.metrics.access import ReadableStoreDep
 from recon.metrics import MAX_WINDOW_DAYS, StoreMetrics, compute_store_metrics
 from recon.service.deps import SessionDep
 
@@ -31,7 +31,7 @@ CHART_HEADERS = {"Cache-Control": "private, max-age=60"}
 
 @router.get("", summary="The store's recon metrics over the last `days` days")
 async def get_metrics(
-    store: ReadableStoreDep, session: SessionDep, days: WindowDays = 30
+    store: StoreReader, session: SessionDep, days: WindowDays = 30
 ) -> StoreMetrics:
     return await compute_store_metrics(session, store=store, days=days)
 
@@ -54,7 +54,7 @@ def _draw(chart: Chart, metrics: StoreMetrics, days: int) -> str:
     responses={200: {"content": {SVG: {}}}},
 )
 async def get_chart(
-    chart: Chart, store: ReadableStoreDep, session: SessionDep, days: WindowDays = 30
+    chart: Chart, store: StoreReader, session: SessionDep, days: WindowDays = 30
 ) -> Response:
     metrics = await compute_store_metrics(session, store=store, days=days)
     return Response(_draw(chart, metrics, days), media_type=SVG, headers=CHART_HEADERS)
