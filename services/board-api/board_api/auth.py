@@ -3,7 +3,6 @@ token, and what each may reach. Another store's resources answer 404, never data
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 import uuid
@@ -20,6 +19,7 @@ from recon.db.models import ApiToken, Store
 from recon.domain.event_log import Cause
 from recon.events import Actor
 from recon.settings import Settings
+from recon.tokens import hash_token
 
 SERVICE = "board-api"
 TOKEN_PREFIX = "rbt_"
@@ -31,11 +31,6 @@ class Scope(StrEnum):
     READ = "read"
     WRITE = "write"
     INVENTORY = "inventory"
-
-
-def hash_token(token: str) -> str:
-    """What is stored for an API token: its SHA-256, hex. The token itself is shown once."""
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def new_api_token() -> str:

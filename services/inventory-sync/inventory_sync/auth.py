@@ -3,7 +3,6 @@ scope. Tokens are stored as the sha256 hex of the token (board-api issues them).
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,16 +13,13 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recon.db.models import ApiToken, Store
+from recon.tokens import hash_token
 
 
 @dataclass(frozen=True, slots=True)
 class Caller:
     store: Store
     name: str  # "admin" or the token's label: recorded as the actor of the changes
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 async def authorise(
@@ -46,7 +42,7 @@ async def authorise(
         return Caller(store=store, name="admin")
     api_token = await session.scalar(
         select(ApiToken).where(
-            ApiToken.token_hash == token_hash(token), ApiToken.revoked_at.is_(None)
+            ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None)
         )
     )
     if api_token is None:

@@ -7,14 +7,9 @@ from typing import Annotated
 
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory_sync.auth import Caller, authorise
-from recon.service.deps import SettingsDep, get_session
-
-# Committed before the answer is sent (scope "function"): a client told "created 10" can
-# read those units at once, and a failed commit is an error answer, not a silent loss.
-SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+from recon.service.deps import SessionDep, SettingsDep
 
 bearer = HTTPBearer(auto_error=False, description="RECON_ADMIN_TOKEN or a store token")
 BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
