@@ -11,12 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import recon.domain.units as units
 from board_api.main import create_app
+from ingest_sms.main import create_app as create_ingest_app
 from recon.db.models import Message, Store, Unit
 from recon.devstack.servers import free_port
 from recon.domain.stages import BlockerKind
 from recon.settings import Settings
 from tests.board_api.helpers import ADMIN
+from tests.conftest import TestServers
 from tests.factories import API_CAUSE, make_staff, make_store, make_unit
+from tests.ingest.conftest import Phone, ingest_settings
+from tests.platform.test_services import serving
 from tests.web.helpers import serving_on, text_moving_unit, text_needing_review
 
 
@@ -86,21 +90,28 @@ class TestColumns:
 
 
 class TestLive:
-    async def test_a_text_moves_the_card_and_shows_on_it_without_reload(
-        self, page: Page, base_url: str, sessions: async_sessionmaker[AsyncSession]
+    async def test_a_text_to_the_webhook_moves_the_card_without_reload(
+        self,
+        page: Page,
+        base_url: str,
+        servers: TestServers,
+        sessions: async_sessionmaker[AsyncSession],
     ) -> None:
         store = await make_store(sessions)
-        marco = await make_staff(sessions, store, name="Marco Diaz")
+        marco = await make_staff(sessions, store, name="Marco Diaz", role="technician")
         unit = await make_unit(sessions, store, stage="mechanical", stock_number="2231")
         await open_live(page, board(base_url, store))
         await page.evaluate("window.__sameDocument = true")
 
-        await text_moving_unit(
-            sessions, store, marco, unit_id=unit.id, body="2231 brakes done", to_stage="detail"
-        )
+        # Texted through ingest-sms's signed webhook, exactly as Twilio delivers it.
+        async with serving(create_ingest_app(ingest_settings(servers))) as ingest:
+            reply = await Phone(ingest).text(
+                from_number=marco.phone, to_number=store.sms_number, body="2231 brakes done ✅"
+            )
+        assert reply is not None and "2231" in reply
 
         card = page.locator(f"#col-detail #unit-{unit.id}")
-        await expect(card).to_contain_text("“2231 brakes done”")
+        await expect(card).to_contain_text("“2231 brakes done ✅”")
         await expect(card).to_contain_text("Marco Diaz")
         await expect(page.locator(f"#col-mechanical #unit-{unit.id}")).to_have_count(0)
         await expect(page.locator("#col-detail h2 .count")).to_have_text("1")
