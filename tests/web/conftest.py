@@ -14,7 +14,10 @@ from recon.settings import Settings
 from tests.web.helpers import CHROMIUM, CHROMIUM_ARGS, serving_on
 
 try:
-    from playwright.async_api import Browser, Page, async_playwright
+    from playwright.async_api import Browser, Page, async_playwright, expect
+
+    # How long a page may take to show what a test waits for; roomy for a loaded 2-core CI box.
+    expect.set_options(timeout=10_000)
 except ImportError:  # pragma: no cover - the dev extras install it
     async_playwright = None
 
