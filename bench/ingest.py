@@ -1,34 +1,34 @@
-"""ingest-sms figures: a signed webhook → committed → event received, p50/p99 at a steady
+"""ingest-sms figures: a signed webhook → committed → SSE client received, p50/p99 at a steady
 50 texts/s, and the highest rate of texts/s sustained with no errors.
 
-ingest-sms runs as a real uvicorn subprocess (two workers, its outbox relay inside, as in
-production) for a dealer group of 10 stores of 100 units, each texted by its 5 staff; this
-process posts the texts, signed as Twilio signs them, to random stores, and listens on NATS
-for the events they cause. Each text adds a note to a car ("4012 note: bench 17"), so every
-text is a real change: store inbound, understand, apply through the domain, store the reply,
-publish.
+Every service runs as a real uvicorn subprocess (board-api, inventory-sync and the notifier
+once; ingest-sms with one worker, then with two, its outbox relay inside, as in production)
+for a dealer group of 10 stores of 100 units, each texted by its 5 staff. This process posts
+the texts, signed as Twilio signs them, to random stores, and holds one SSE stream per store
+open on board-api (`/api/v1/stores/{slug}/stream?board_token=…`, as the web board does): a
+text's latency ends when its `note.added` event arrives there. Each text adds a note to a car
+("4012 note: bench 17"), so every text is a real change: store inbound, understand, apply
+through the domain, store the reply, publish, fan out.
 
 Why a group and not one store: every write in a store takes that store's event lock (events
 are numbered per store in commit order), so one store's texts are applied one at a time;
-the rate one store sustains is printed too. The latency is also measured at 15 texts/s, under
-what one ingest-sms copy handles on the 2-core bench machine (~30 texts/s: each text costs
-~25-30 ms of service CPU for its ~25 SQL statements), so the queue-free figure is visible.
-
-board-api's SSE stream is not in this branch yet, so "received" is the event arriving on
-NATS (the stream board-api fans out from), not an SSE client.
+the rate one store sustains is printed too. A step of the ramp counts as sustained when every
+text got its confirmation, every one reached its SSE client, the webhook kept up with the
+offered rate, and nothing queued (webhook p99 under a second).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import random
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import httpx
-from nats.aio.msg import Msg
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bench.harness import BenchServers, Figure, percentile
@@ -38,29 +38,32 @@ from recon.db.session import create_engine, create_sessionmaker
 from recon.devstack.text import SMS_PATH, reply_of, sign, text_form
 from recon.domain import units
 from recon.domain.event_log import Cause
-from recon.events import Actor, CloudEvent
+from recon.events import Actor
 from recon.events.types import VehicleFields
-from recon.messaging.jetstream import connect
+from recon.settings import Settings
 
 AUTH_TOKEN = "bench-twilio-auth-token"
 PUBLIC_BASE_URL = "https://recon.example.com"
 STORES = 10
 UNITS = 100
 STAFF = 5
-WORKERS = "2"
+# ingest-sms copies: one process, then two uvicorn workers (what `make run` could use).
+WORKER_COUNTS = (1, 2)
 STEADY_RATE = 50
-# Below one service's capacity on the bench machine: the latency when nothing queues.
-LIGHT_RATE = 15
 STEADY_SECONDS = 10
 RAMP_RATES = (100, 200, 300, 400, 500, 600, 800)
 RAMP_SECONDS = 6
 # Texts keep arriving after the schedule ends; how long a step may take to drain.
 DRAIN_SECONDS = 3.0
+# How long after a step's last answer its events may still be on their way to SSE.
+SSE_GRACE_SECONDS = 1.0
 CAUSE = Cause(actor=Actor(kind="inventory", name="bench"), source="inventory", service="bench")
 
 
 @dataclass(frozen=True)
 class Seeded:
+    slug: str
+    board_token: str
     sms_number: str
     phones: list[str]
     stock_numbers: list[str]
@@ -97,9 +100,11 @@ class Bench:
         reply = reply_of(response.text) if response.status_code == 200 else None
         return elapsed, bool(reply and "note added" in reply)
 
-    def on_event(self, msg: Msg) -> None:
-        event = CloudEvent.model_validate_json(msg.data)
-        body = str(event.data.get("body", ""))
+    def on_sse_data(self, data: str) -> None:
+        event = json.loads(data)
+        if event.get("type") != "note.added":
+            return
+        body = str(event.get("data", {}).get("body", ""))
         if body.startswith("bench "):
             self.received_at.setdefault(body.removeprefix("bench "), time.perf_counter())
 
@@ -109,9 +114,12 @@ class Step:
     rate: int
     offered: int
     errors: int
+    unseen: int
     achieved: float
     webhook_p50_ms: float
     webhook_p99_ms: float
+    sse_p50_ms: float
+    sse_p99_ms: float
 
 
 async def run(servers: BenchServers) -> list[Figure]:
@@ -120,102 +128,128 @@ async def run(servers: BenchServers) -> list[Figure]:
     sessions = create_sessionmaker(engine)
     stores = [await _seed(sessions, n) for n in range(STORES)]
     await engine.dispose()
-    nc = await connect(settings.nats_url, name="bench-ingest")
+    figures: list[Figure] = []
+    async with (
+        running_service("board-api", settings) as board,
+        running_service("inventory-sync", settings),
+        running_service("notifier", settings, SMS_PROVIDER="log"),
+        httpx.AsyncClient(
+            timeout=30, limits=httpx.Limits(max_connections=400, max_keepalive_connections=400)
+        ) as client,
+    ):
+        bench = Bench(client, "", stores)
+        async with _sse_listeners(bench, board.url, stores):
+            for workers in WORKER_COUNTS:
+                figures += await _measure(bench, settings, workers=workers)
+    return figures
+
+
+async def _measure(bench: Bench, settings: Settings, *, workers: int) -> list[Figure]:
     env = {
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
         # The bench's 50 senders text far faster than people do; the guard is not measured.
         "RECON_SMS_FLOOD_PER_MINUTE": "1000000",
-        "RECON_DB_POOL_SIZE": "20",
-        "WEB_CONCURRENCY": WORKERS,
+        "WEB_CONCURRENCY": str(workers),
     }
-    try:
-        async with (
-            running_service("ingest-sms", settings, **env) as service,
-            httpx.AsyncClient(
-                timeout=30, limits=httpx.Limits(max_connections=400, max_keepalive_connections=400)
-            ) as client,
-        ):
-            bench = Bench(client, service.url, stores)
-            subscription = await nc.subscribe("recon.*.note.added", cb=_callback(bench))
-            await _schedule(bench, rate=20, seconds=2, prefix="warm")  # caches, pools
-            light = await _schedule(bench, rate=LIGHT_RATE, seconds=STEADY_SECONDS, prefix="l")
-            await asyncio.sleep(1)
-            light_latencies, _ = _event_latencies(bench, "l-")
-            steady = await _schedule(bench, rate=STEADY_RATE, seconds=STEADY_SECONDS, prefix="s")
-            await asyncio.sleep(1)
-            latencies, lost = _event_latencies(bench, "s-")
-            best: Step | None = None
-            for rate in RAMP_RATES:
-                step = await _schedule(bench, rate=rate, seconds=RAMP_SECONDS, prefix=f"r{rate}")
-                print(
-                    f"  {rate}/s offered: {step.achieved:.0f}/s done, {step.errors} errors, "
-                    f"webhook p99 {step.webhook_p99_ms:.0f} ms",
-                    flush=True,
-                )
-                if not _sustained(step):
-                    break
-                best = step
-                await asyncio.sleep(1)
-            one_store = Bench(client, service.url, stores[:1])
-            single = await _schedule(one_store, rate=30, seconds=RAMP_SECONDS, prefix="one")
-            await subscription.unsubscribe()
-    finally:
-        await nc.close()
-    return [
+    label = "1 process" if workers == 1 else f"{workers} workers"
+    print(f"  ingest-sms with {label}", flush=True)
+    async with running_service("ingest-sms", settings, **env) as service:
+        bench.url = service.url
+        tag = f"w{workers}"
+        await _step(bench, rate=20, seconds=2, prefix=f"{tag}-warm")  # caches, pools
+        steady = await _step(bench, rate=STEADY_RATE, seconds=STEADY_SECONDS, prefix=f"{tag}-s")
+        _print(steady)
+        best: Step | None = None
+        for rate in RAMP_RATES:
+            step = await _step(bench, rate=rate, seconds=RAMP_SECONDS, prefix=f"{tag}-r{rate}")
+            _print(step)
+            if not _sustained(step):
+                break
+            best = step
+        single: Step | None = None
+        if workers == max(WORKER_COUNTS):
+            one_store = Bench(bench.client, bench.url, bench.stores[:1])
+            one_store.sent_at, one_store.received_at = bench.sent_at, bench.received_at
+            single = await _step(one_store, rate=30, seconds=RAMP_SECONDS, prefix=f"{tag}-one")
+    figures = [
+        Figure(f"text webhook → SSE client p50 @50/s ({label})", steady.sse_p50_ms, "ms", ""),
+        Figure(f"text webhook → SSE client p99 @50/s ({label})", steady.sse_p99_ms, "ms", "≤ 150"),
+        Figure(f"text webhook answered p99 @50/s ({label})", steady.webhook_p99_ms, "ms", ""),
         Figure(
-            f"text webhook → event on NATS p50 @{LIGHT_RATE}/s",
-            percentile(light_latencies, 0.5),
-            "ms",
-            "",
+            f"texts @50/s failed or not on SSE ({label})",
+            float(steady.errors + steady.unseen),
+            "texts",
+            "0",
         ),
         Figure(
-            f"text webhook → event on NATS p99 @{LIGHT_RATE}/s",
-            percentile(light_latencies, 0.99),
-            "ms",
-            "",
-        ),
-        Figure(f"text webhook answered p99 @{LIGHT_RATE}/s", light.webhook_p99_ms, "ms", ""),
-        Figure("text webhook → event on NATS p50 @50/s", percentile(latencies, 0.5), "ms", ""),
-        Figure(
-            "text webhook → event on NATS p99 @50/s", percentile(latencies, 0.99), "ms", "≤ 150"
-        ),
-        Figure("text webhook answered p99 @50/s", steady.webhook_p99_ms, "ms", ""),
-        Figure("texts @50/s without their event", float(lost + steady.errors), "texts", "0"),
-        Figure(
-            f"texts/s sustained with no errors ({STORES} stores)",
+            f"texts/s sustained with no errors ({STORES} stores, {label})",
             float(best.rate if best else 0),
             "texts/s",
             "≥ 300",
         ),
-        Figure("texts/s done when one store is sent 30/s", single.achieved, "texts/s", ""),
     ]
+    if single is not None:
+        figures.append(
+            Figure(
+                f"texts/s done when one store is sent 30/s ({label})", single.achieved, "texts/s"
+            )
+        )
+    return figures
 
 
-def _event_latencies(bench: Bench, prefix: str) -> tuple[list[float], int]:
-    """Milliseconds from posting each text to its event arriving; and how many never did."""
-    sent = [tag for tag in bench.sent_at if tag.startswith(prefix)]
-    latencies = [
-        (bench.received_at[tag] - bench.sent_at[tag]) * 1000
-        for tag in sent
-        if tag in bench.received_at
-    ]
-    return latencies, len(sent) - len(latencies)
+def _print(step: Step) -> None:
+    print(
+        f"    {step.rate}/s offered: {step.achieved:.0f}/s done, {step.errors} errors, "
+        f"{step.unseen} not on SSE, webhook p99 {step.webhook_p99_ms:.0f} ms, "
+        f"SSE p50 {step.sse_p50_ms:.0f} ms p99 {step.sse_p99_ms:.0f} ms",
+        flush=True,
+    )
 
 
 def _sustained(step: Step) -> bool:
-    """No errors, kept up with the offered rate, and not queueing (p99 under a second)."""
-    return step.errors == 0 and step.achieved >= 0.95 * step.rate and step.webhook_p99_ms < 1000
+    """No errors, every event seen, kept up with the offered rate, and not queueing."""
+    return (
+        step.errors == 0
+        and step.unseen == 0
+        and step.achieved >= 0.95 * step.rate
+        and step.webhook_p99_ms < 1000
+    )
 
 
-def _callback(bench: Bench) -> Callable[[Msg], Awaitable[None]]:
-    async def on_message(msg: Msg) -> None:
-        bench.on_event(msg)
+@contextlib.asynccontextmanager
+async def _sse_listeners(bench: Bench, board_url: str, stores: list[Seeded]) -> AsyncIterator[None]:
+    """One live stream per store, as the web board holds; returns once all are connected."""
+    connected = [asyncio.Event() for _ in stores]
+    async with httpx.AsyncClient(timeout=httpx.Timeout(10, read=None)) as client:
+        tasks = [
+            asyncio.create_task(_listen(client, bench, board_url, store, ready))
+            for store, ready in zip(stores, connected, strict=True)
+        ]
+        try:
+            async with asyncio.timeout(30):
+                await asyncio.gather(*(ready.wait() for ready in connected))
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
-    return on_message
+
+async def _listen(
+    client: httpx.AsyncClient, bench: Bench, board_url: str, store: Seeded, ready: asyncio.Event
+) -> None:
+    url = f"{board_url}/api/v1/stores/{store.slug}/stream"
+    async with client.stream("GET", url, params={"board_token": store.board_token}) as response:
+        response.raise_for_status()
+        async for line in response.aiter_lines():
+            if line.startswith(":"):
+                ready.set()  # the "connected" comment: live from here on
+            elif line.startswith("data:"):
+                bench.on_sse_data(line.removeprefix("data:").strip())
 
 
-async def _schedule(bench: Bench, *, rate: int, seconds: int, prefix: str) -> Step:
+async def _step(bench: Bench, *, rate: int, seconds: int, prefix: str) -> Step:
     """Open loop: texts go out on the clock whether or not earlier ones were answered."""
     loop = asyncio.get_running_loop()
     count = rate * seconds
@@ -228,18 +262,28 @@ async def _schedule(bench: Bench, *, rate: int, seconds: int, prefix: str) -> St
         tasks.append(asyncio.create_task(bench.text(f"{prefix}-{n}")))
     results = await asyncio.gather(*tasks)
     elapsed = loop.time() - start
+    await asyncio.sleep(SSE_GRACE_SECONDS)
     webhook_ms = [seconds_taken * 1000 for seconds_taken, _ in results]
     errors = sum(1 for _, ok in results if not ok)
     achieved = count / max(elapsed, seconds)
     if elapsed > seconds + DRAIN_SECONDS:
         achieved = count / elapsed
+    sent = [tag for tag in bench.sent_at if tag.startswith(f"{prefix}-")]
+    sse_ms = [
+        (bench.received_at[tag] - bench.sent_at[tag]) * 1000
+        for tag in sent
+        if tag in bench.received_at
+    ]
     return Step(
         rate=rate,
         offered=count,
         errors=errors,
+        unseen=len(sent) - len(sse_ms),
         achieved=achieved,
         webhook_p50_ms=percentile(webhook_ms, 0.5),
         webhook_p99_ms=percentile(webhook_ms, 0.99),
+        sse_p50_ms=percentile(sse_ms, 0.5),
+        sse_p99_ms=percentile(sse_ms, 0.99),
     )
 
 
@@ -279,4 +323,10 @@ async def _seed(sessions: async_sessionmaker[AsyncSession], number: int) -> Seed
                 ),
                 cause=CAUSE,
             )
-    return Seeded(store.sms_number, [member.phone for member in staff], stock_numbers)
+    return Seeded(
+        store.slug,
+        store.board_token,
+        store.sms_number,
+        [member.phone for member in staff],
+        stock_numbers,
+    )

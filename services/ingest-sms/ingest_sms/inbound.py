@@ -1,22 +1,37 @@
 """One inbound text, from the webhook's fields to its reply.
 
-The text is stored first, in its own transaction, so nothing a sender wrote is ever lost.
-It is then understood and applied in a second transaction that locks the stored message:
-that lock and the message's status make a repeated MessageSid (Twilio retrying, two copies of
-this service) answer with the stored reply instead of applying the text twice.
+A text is handled in one transaction. What it means is worked out first (the sender's recent
+texts, the store's unit index, the interpretation: reads and CPU that need no lock); then the
+store's lock is taken (every writer of a store queues there, so the units read next are the
+ones the change is made to), the text is stored with its `message.received` event, applied
+through the domain, and its reply stored. The lock is held for as few statements as that
+takes: a store's texts are applied one at a time, so its hold time is the store's ceiling.
+
+Nothing a sender wrote is lost. A text the interpreter chokes on is stored for review with an
+apology. When applying fails for any other reason (Postgres mid-way, a bug), the transaction
+rolls back and the text is stored on its own, marked for review, with the same apology. A
+repeated MessageSid finds the first copy (a unique index) and gets its stored reply.
+
+Overload too: a process handles at most `capacity` texts at once, so texts never exhaust the
+connection pool; one that waits longer than ADMIT_SECONDS for its turn is stored on a
+reserved connection, answered "saved, will be applied", and applied by a background task as
+soon as there is room. A text that cannot be stored at all raises, and the webhook answers
+503 (the provider logs it and calls its fallback URL, if one is set).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import uuid
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, text
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
@@ -26,7 +41,7 @@ from recon import understanding
 from recon.db.models import Message, Staff, Store
 from recon.domain import units
 from recon.domain.errors import StaleUnit
-from recon.domain.event_log import Cause
+from recon.domain.event_log import Cause, lock_store_events
 from recon.domain.messages import record_inbound, record_outbound
 from recon.domain.sms import (
     ACCOUNT_ACTIONS,
@@ -50,6 +65,18 @@ CONTEXT_WINDOW = timedelta(hours=2)
 UNREGISTERED_REPLY_EVERY = timedelta(hours=24)
 FLOOD_WINDOW = timedelta(minutes=1)
 FLOOD_NOTICE_EVERY = timedelta(minutes=10)
+# Overload. Connections kept back from texts being applied, for storing the ones that wait
+# too long (and for /readyz); create_engine allows pool_size + pool_size overflow.
+RESERVED_CONNECTIONS = 2
+# How long a text may wait for its turn before it is stored to be applied later (Twilio
+# gives up on a webhook after 15 s), and how long storing it may wait for a reserved one.
+ADMIT_SECONDS = 5.0
+RESERVE_SECONDS = 8.0
+# Held texts: how often the background task looks for them besides being woken, and how old
+# one may be and still be applied (an older one is left to a person to review).
+HELD_POLL_SECONDS = 30.0
+HELD_APPLY_WITHIN = timedelta(hours=1)
+HELD_LOOKBACK = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,113 +100,219 @@ class Handled:
 
 
 @dataclass(frozen=True, slots=True)
+class _StoreRow:
+    id: uuid.UUID
+    sms_number: str
+    timezone: str
+    # The store's last event when it was read: what the unit index is brought up to.
+    last_event_seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class _StaffRow:
+    id: uuid.UUID
+    name: str
+    role: str
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
 class _Sender:
-    store: Store
-    staff: Staff | None
+    store: _StoreRow
+    staff: _StaffRow | None
     from_number: str
 
 
-class InterpretationFailed(Exception):
-    """The understanding module raised: the text goes to a person instead."""
+class Overloaded(Exception):
+    """Not even a reserved connection came free: the text could not be stored."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Understood:
+    """What a text means, worked out before its store's lock is taken."""
+
+    verdict: Literal["apply", "reject", "flood", "ignore", "failed"]
+    interpretation: Any = None
+    now: datetime | None = None
+    error: str | None = None
 
 
 class SmsIngest:
-    """The per-process part of the service: sessions, settings and the unit-index cache."""
+    """The per-process part of the service: sessions, settings, the unit-index cache, and the
+    admission of texts (`slots`: how many are handled at once)."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], settings: Settings) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        *,
+        capacity: int | None = None,
+    ) -> None:
         self.sessions = sessions
         self.settings = settings
         self.indexes = UnitIndexCache()
+        if capacity is None:
+            capacity = max(1, 2 * settings.db_pool_size - RESERVED_CONNECTIONS)
+        self.slots = asyncio.Semaphore(capacity)
+        self._reserve = asyncio.Semaphore(RESERVED_CONNECTIONS)
+        self._held_stores: set[uuid.UUID] = set()
+        self._held_wake = asyncio.Event()
 
     async def receive(self, inbound: InboundText) -> Handled:
-        stored = await self._store(inbound)
-        if stored is None:
-            log.warning("text to %r: no store has that number; ignored", inbound.to_number)
+        """Store, apply and answer one text. Raises only when the text could not be stored."""
+        numbers = _numbers(inbound)
+        if numbers is None:
+            log.warning("text to %r: not a phone number; ignored", inbound.to_number)
             return Handled(None)
-        sender, message_id = stored
-        for _ in range(STALE_RETRIES):
-            try:
-                async with self.sessions() as session, session.begin():
-                    return await self._process(session, sender, message_id)
-            except StaleUnit:
-                continue
-            except Exception as exc:
-                log.exception("text %s could not be handled; kept for review", message_id)
-                return await self._needs_review(sender, message_id, exc)
-        return await self._settle(
-            sender, message_id, status="failed", reply=replies.BUSY, note="stale"
-        )
+        try:
+            async with asyncio.timeout(ADMIT_SECONDS):
+                await self.slots.acquire()
+        except TimeoutError:
+            log.warning("busy: text from %s stored to apply when there is room", numbers[1])
+            return await self._keep(inbound, numbers, status="received", reply=replies.HELD)
+        try:
+            for _ in range(STALE_RETRIES):
+                with contextlib.suppress(StaleUnit):
+                    return await self._receive(inbound, numbers)
+            return await self._keep(
+                inbound, numbers, status="failed", reply=replies.BUSY, note="stale", reserved=False
+            )
+        except Exception as exc:
+            # Nothing of the text's transaction is left: keep the text on its own.
+            log.exception("text from %s could not be applied; kept for review", numbers[1])
+            return await self._keep(
+                inbound,
+                numbers,
+                status="needs_review",
+                reply=replies.APOLOGY,
+                note=repr(exc)[:500],
+                reserved=False,
+            )
+        finally:
+            self.slots.release()
+
+    async def apply_held_texts(self) -> None:
+        """The app's background task: applies texts stored while the service was busy (or by
+        a copy that stopped before applying them, found when this one starts)."""
+        async with self.sessions() as session:
+            self._held_stores.update((await session.execute(select(Store.id))).scalars())
+        self._held_wake.set()
+        while True:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(HELD_POLL_SECONDS):  # not wait_for: see the relay
+                    await self._held_wake.wait()
+            self._held_wake.clear()
+            for store_id in list(self._held_stores):
+                self._held_stores.discard(store_id)
+                try:
+                    while await self._apply_one_held(store_id):
+                        pass
+                except Exception:
+                    log.exception("held texts of store %s: retrying later", store_id)
+                    self._held_stores.add(store_id)
 
     # --- the steps -----------------------------------------------------------------------
 
-    async def _store(self, inbound: InboundText) -> tuple[_Sender, uuid.UUID] | None:
-        """Keep the text before anything else (None: no store has the To number). The store
-        comes from To, the staff member from From within that store; a repeated MessageSid
-        finds the first copy."""
-        to_number = try_e164(inbound.to_number)
-        if to_number is None:
-            return None
-        from_number = try_e164(inbound.from_number) or inbound.from_number.strip()[:32]
-        try:
-            async with self.sessions() as session, session.begin():
-                sender = await _resolve(session, to_number, from_number)
-                if sender is None:
-                    return None
-                staff = sender.staff
-                message = await record_inbound(
-                    session,
-                    store_id=sender.store.id,
-                    from_number=sender.from_number,
-                    to_number=sender.store.sms_number,
-                    body=inbound.body,
-                    provider_sid=inbound.message_sid,
-                    staff_id=staff.id if staff else None,
-                    staff_name=staff.name if staff else None,
-                    media_urls=inbound.media_urls,
-                    service=SERVICE,
-                )
-                return sender, message.id
-        except IntegrityError:
-            async with self.sessions() as session:
-                sender = await _resolve(session, to_number, from_number)
-                assert sender is not None
-                existing = await session.execute(
-                    select(Message.id).where(
-                        Message.store_id == sender.store.id,
-                        Message.provider_sid == inbound.message_sid,
-                        Message.direction == "inbound",
-                    )
-                )
-                return sender, existing.scalar_one()
+    async def _receive(self, inbound: InboundText, numbers: tuple[str, str]) -> Handled:
+        to_number, from_number = numbers
+        async with self.sessions() as session, session.begin():
+            sender = await _resolve(session, from_number=from_number, to_number=to_number)
+            if sender is None:
+                log.warning("text to %r: no store has that number; ignored", to_number)
+                return Handled(None)
+            understood = await self._understand(
+                session, sender, body=inbound.body, media=inbound.media_urls, at=_utcnow()
+            )
+            await lock_store_events(session, sender.store.id)
+            message = await _record(session, sender, inbound, status="received")
+            if message is None:
+                message = await _first_copy(session, sender, inbound.message_sid)
+                if message.status != "received":
+                    reply = await _stored_reply(session, message)
+                    return Handled(reply, message.id, message.status)
+            return await self._carry_out(session, sender, message, understood, answer=True)
 
-    async def _process(
-        self, session: AsyncSession, sender: _Sender, message_id: uuid.UUID
-    ) -> Handled:
-        message = (
-            await session.execute(select(Message).where(Message.id == message_id).with_for_update())
-        ).scalar_one()
-        if message.status != "received":
-            return Handled(await _stored_reply(session, message), message.id, message.status)
+    async def _understand(
+        self,
+        session: AsyncSession,
+        sender: _Sender,
+        *,
+        body: str,
+        media: Sequence[str],
+        at: datetime,
+        message_id: uuid.UUID | None = None,
+    ) -> _Understood:
+        """What a text sent `at` means to its store, given the sender's recent texts
+        (`message_id`: the text itself, when it is stored already)."""
         staff = sender.staff
         if staff is None or not staff.active:
-            return await self._reject(session, sender, message)
-        history = await _history(session, sender, message, self.settings.sms_flood_per_minute)
+            return _Understood("reject")
+        flood_limit = self.settings.sms_flood_per_minute
+        history = await _history(session, sender, at=at, this_id=message_id, limit=flood_limit)
         if history.flooding:
-            return await self._flooded(session, sender, message)
-        if not message.body.strip() and not message.media_urls:
-            message.status = "ignored"
-            return Handled(None, message.id, message.status)
-        store_zone = _zone(sender.store.timezone)
-        now = datetime.now(store_zone)
-        index = await self.indexes.get(session, sender.store.id)
+            return _Understood("flood")
+        if not body.strip() and not media:
+            return _Understood("ignore")
+        now = datetime.now(_zone(sender.store.timezone))
+        index = await self.indexes.get(session, sender.store.id, seq=sender.store.last_event_seq)
         context = understanding.Context(recent_unit_ids=history.recent_unit_ids, now=now)
         sender_view = understanding.SenderView(id=str(staff.id), name=staff.name, role=staff.role)
         try:
-            interpretation = _interpret(
-                message.body, index, sender_view, context, history.pending_question
-            )
+            interpretation = _interpret(body, index, sender_view, context, history.pending_question)
         except Exception as exc:
-            raise InterpretationFailed(repr(exc)) from exc
+            log.exception("the interpreter failed on a text from %s", sender.from_number)
+            return _Understood("failed", error=repr(exc)[:500])
+        return _Understood("apply", interpretation=interpretation, now=now)
+
+    async def _carry_out(
+        self,
+        session: AsyncSession,
+        sender: _Sender,
+        message: Message,
+        understood: _Understood,
+        *,
+        answer: bool,
+    ) -> Handled:
+        """Apply a stored text as understood, under its store's lock. `answer`: store the
+        reply (False for a held text, whose sender was answered when it was stored)."""
+        match understood.verdict:
+            case "reject":
+                # An unregistered phone changes nothing; it hears from us at most once a day.
+                return await _hold(
+                    session,
+                    sender,
+                    message,
+                    status="rejected",
+                    reply=replies.UNREGISTERED if answer else None,
+                    kind="unregistered",
+                    every=UNREGISTERED_REPLY_EVERY,
+                )
+            case "flood":
+                # Kept for a person to look at, not applied; one notice per burst.
+                return await _hold(
+                    session,
+                    sender,
+                    message,
+                    status="flooded",
+                    reply=replies.FLOODED if answer else None,
+                    kind="flood_notice",
+                    every=FLOOD_NOTICE_EVERY,
+                )
+            case "ignore":
+                message.status = "ignored"
+                return Handled(None, message.id, message.status)
+            case "failed":
+                return await _settle(
+                    session,
+                    sender,
+                    message,
+                    status="needs_review",
+                    note=understood.error or "the interpreter failed",
+                    reply=replies.APOLOGY if answer else None,
+                )
+        staff = sender.staff
+        assert staff is not None and understood.now is not None
+        interpretation = understood.interpretation
         cause = Cause(
             actor=Actor(kind="staff", staff_id=staff.id, name=staff.name),
             source="sms",
@@ -187,7 +320,7 @@ class SmsIngest:
             message_id=message.id,
         )
         reply, status, outcomes, unit_ids = await _apply(
-            session, sender, message, interpretation, cause, now
+            session, sender, message, interpretation, cause, understood.now
         )
         message.status = status
         message.unit_ids = unit_ids
@@ -196,61 +329,122 @@ class SmsIngest:
             "summary": interpretation.summary(),
             "outcomes": [outcome.as_json() for outcome in outcomes],
         }
+        if not answer:
+            return Handled(None, message.id, status)
         await _reply(session, sender, message, reply, kind="reply")
         return Handled(reply, message.id, status)
 
-    async def _reject(self, session: AsyncSession, sender: _Sender, message: Message) -> Handled:
-        """An unregistered phone changes nothing; it hears from us at most once a day."""
-        return await _hold(
-            session,
-            sender,
-            message,
-            status="rejected",
-            reply=replies.UNREGISTERED,
-            kind="unregistered",
-            every=UNREGISTERED_REPLY_EVERY,
-        )
-
-    async def _flooded(self, session: AsyncSession, sender: _Sender, message: Message) -> Handled:
-        """Kept for a person to look at, not applied; one notice per burst."""
-        return await _hold(
-            session,
-            sender,
-            message,
-            status="flooded",
-            reply=replies.FLOODED,
-            kind="flood_notice",
-            every=FLOOD_NOTICE_EVERY,
-        )
-
-    async def _needs_review(
-        self, sender: _Sender, message_id: uuid.UUID, exc: Exception
+    async def _keep(
+        self,
+        inbound: InboundText,
+        numbers: tuple[str, str],
+        *,
+        status: str,
+        reply: str,
+        note: str | None = None,
+        reserved: bool = True,
     ) -> Handled:
-        note = repr(exc.__cause__ or exc)[:500]
+        """Store a text without applying it, and its one reply (raises when it cannot be
+        stored). `received` texts are applied later by `apply_held_texts`."""
+        to_number, from_number = numbers
+        room = self._reserved() if reserved else contextlib.nullcontext()
+        async with room, self.sessions() as session, session.begin():
+            sender = await _resolve(session, from_number=from_number, to_number=to_number)
+            if sender is None:
+                return Handled(None)
+            await lock_store_events(session, sender.store.id)
+            message = await _record(session, sender, inbound, status=status)
+            if message is None:
+                message = await _first_copy(session, sender, inbound.message_sid)
+                stored = await _stored_reply(session, message)
+                return Handled(stored, message.id, message.status)
+            if note is not None:
+                message.interpretation = {"error": note}
+            await _reply(session, sender, message, reply, kind="reply")
+        if status == "received":
+            self._held_stores.add(sender.store.id)
+            self._held_wake.set()
+        return Handled(reply, message.id, status)
+
+    @contextlib.asynccontextmanager
+    async def _reserved(self) -> AsyncIterator[None]:
         try:
-            return await self._settle(
-                sender, message_id, status="needs_review", reply=replies.APOLOGY, note=note
-            )
-        except Exception:
-            log.exception("could not mark text %s for review", message_id)
-            return Handled(replies.APOLOGY, message_id, None)
+            async with asyncio.timeout(RESERVE_SECONDS):
+                await self._reserve.acquire()
+        except TimeoutError:
+            raise Overloaded("no connection came free to store the text") from None
+        try:
+            yield
+        finally:
+            self._reserve.release()
 
-    async def _settle(
-        self, sender: _Sender, message_id: uuid.UUID, *, status: str, reply: str, note: str
-    ) -> Handled:
-        """Close a text that could not be applied: stored with why, and one reply."""
+    async def _apply_one_held(self, store_id: uuid.UUID) -> bool:
+        """Apply the oldest held text of a store, once there is room; False when none is left."""
+        message_id = None
+        async with self.slots:
+            try:
+                async with self.sessions() as session, session.begin():
+                    # The store's lock, then the text: the order every text takes them in.
+                    await lock_store_events(session, store_id)
+                    message = await _oldest_held(session, store_id)
+                    if message is None:
+                        return False
+                    message_id = message.id
+                    sender = await _resolve(
+                        session, from_number=message.from_number, store_id=store_id
+                    )
+                    assert sender is not None  # the store is locked, so it exists
+                    if message.created_at < _utcnow() - HELD_APPLY_WITHIN:
+                        note = "held too long to apply safely; review it"
+                        await _settle(
+                            session, sender, message, status="needs_review", note=note, reply=None
+                        )
+                        return True
+                    understood = await self._understand(
+                        session,
+                        sender,
+                        body=message.body,
+                        media=message.media_urls,
+                        at=message.created_at,
+                        message_id=message.id,
+                    )
+                    await self._carry_out(session, sender, message, understood, answer=False)
+                    return True
+            except Exception as exc:
+                if message_id is None:
+                    raise
+                log.exception("held text %s could not be applied; kept for review", message_id)
+                await self._give_up(message_id, note=repr(exc)[:500])
+                return True
+
+    async def _give_up(self, message_id: uuid.UUID, *, note: str) -> None:
+        """A held text that failed to apply goes to a person (it is not retried forever)."""
         async with self.sessions() as session, session.begin():
             message = (
                 await session.execute(
                     select(Message).where(Message.id == message_id).with_for_update()
                 )
             ).scalar_one()
-            if message.status != "received":
-                return Handled(await _stored_reply(session, message), message.id, message.status)
-            message.status = status
-            message.interpretation = {"error": note}
-            await _reply(session, sender, message, reply, kind="reply")
-            return Handled(reply, message.id, status)
+            if message.status == "received":
+                message.status = "needs_review"
+                message.interpretation = {"error": note}
+
+
+async def _settle(
+    session: AsyncSession,
+    sender: _Sender,
+    message: Message,
+    *,
+    status: str,
+    note: str,
+    reply: str | None,
+) -> Handled:
+    """Close a text that could not be applied: stored with why, and its reply (if any)."""
+    message.status = status
+    message.interpretation = {"error": note}
+    if reply is not None:
+        await _reply(session, sender, message, reply, kind="reply")
+    return Handled(reply, message.id, status)
 
 
 async def _hold(
@@ -259,12 +453,14 @@ async def _hold(
     message: Message,
     *,
     status: str,
-    reply: str,
+    reply: str | None,
     kind: str,
     every: timedelta,
 ) -> Handled:
     """Keep a text without applying it; its sender gets `reply` at most once per `every`."""
     message.status = status
+    if reply is None:
+        return Handled(None, message.id, status)
     await _serialize_number(session, sender)
     if await _replied_since(session, sender, kind=kind, since=_utcnow() - every):
         return Handled(None, message.id, status)
@@ -384,10 +580,15 @@ class _History:
 
 
 async def _history(
-    session: AsyncSession, sender: _Sender, message: Message, flood_limit: int
+    session: AsyncSession,
+    sender: _Sender,
+    *,
+    at: datetime,
+    this_id: uuid.UUID | None,
+    limit: int,
 ) -> _History:
-    """One indexed read of the sender's texts of the last two hours answers the flood guard,
-    the recent units and the pending question."""
+    """One indexed read of the sender's texts of the two hours before `at` answers the flood
+    guard, the recent units and the pending question (`this_id`: the text itself, if stored)."""
     rows = (
         await session.execute(
             select(
@@ -401,15 +602,16 @@ async def _history(
                 Message.store_id == sender.store.id,
                 Message.from_number == sender.from_number,
                 Message.direction == "inbound",
-                Message.created_at >= message.created_at - CONTEXT_WINDOW,
-                Message.created_at <= message.created_at,
+                Message.created_at >= at - CONTEXT_WINDOW,
+                Message.created_at <= at,
             )
             .order_by(Message.created_at.desc())
-            .limit(max(flood_limit + 1, 20))
+            .limit(max(limit + 1, 20))
         )
     ).all()
-    in_last_minute = sum(1 for row in rows if row.created_at > message.created_at - FLOOD_WINDOW)
-    earlier = [row for row in rows if row.id != message.id]
+    earlier = [row for row in rows if row.id != this_id]
+    # This text, and the sender's others of the last minute.
+    in_last_minute = 1 + sum(1 for row in earlier if row.created_at > at - FLOOD_WINDOW)
     recent: dict[str, None] = {}
     for row in earlier:
         if row.status == "applied":
@@ -420,10 +622,28 @@ async def _history(
         text_waiting = earlier[0][4]
         pending = text_waiting if isinstance(text_waiting, str) and text_waiting.strip() else None
     return _History(
-        flooding=in_last_minute > flood_limit,
+        flooding=in_last_minute > limit,
         recent_unit_ids=tuple(recent)[:10],
         pending_question=pending,
     )
+
+
+async def _oldest_held(session: AsyncSession, store_id: uuid.UUID) -> Message | None:
+    """The store's oldest text stored but not applied yet, locked (another copy skips it)."""
+    return (
+        await session.execute(
+            select(Message)
+            .where(
+                Message.store_id == store_id,
+                Message.direction == "inbound",
+                Message.status == "received",
+                Message.created_at >= _utcnow() - HELD_LOOKBACK,
+            )
+            .order_by(Message.created_at)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+    ).scalar_one_or_none()
 
 
 async def _reply(
@@ -481,18 +701,81 @@ async def _serialize_number(session: AsyncSession, sender: _Sender) -> None:
     )
 
 
-async def _resolve(session: AsyncSession, to_number: str, from_number: str) -> _Sender | None:
-    row = (
-        await session.execute(
-            select(Store, Staff)
-            .outerjoin(Staff, (Staff.store_id == Store.id) & (Staff.phone == from_number))
-            .where(Store.sms_number == to_number)
-        )
-    ).first()
+async def _resolve(
+    session: AsyncSession,
+    *,
+    from_number: str,
+    to_number: str | None = None,
+    store_id: uuid.UUID | None = None,
+) -> _Sender | None:
+    """The store (by its SMS number, or id) and the sender among its staff, read fresh for
+    every text; None when no store has that number."""
+    query = select(
+        Store.id,
+        Store.sms_number,
+        Store.timezone,
+        Store.last_event_seq,
+        Staff.id.label("staff_id"),
+        Staff.name,
+        Staff.role,
+        Staff.active,
+    ).outerjoin(Staff, (Staff.store_id == Store.id) & (Staff.phone == from_number))
+    if to_number is not None:
+        query = query.where(Store.sms_number == to_number)
+    else:
+        query = query.where(Store.id == store_id)
+    row = (await session.execute(query)).first()
     if row is None:
         return None
-    store, staff = row
+    store = _StoreRow(row.id, row.sms_number, row.timezone, row.last_event_seq)
+    staff = None
+    if row.staff_id is not None:
+        staff = _StaffRow(row.staff_id, row.name, row.role, row.active)
     return _Sender(store=store, staff=staff, from_number=from_number)
+
+
+async def _record(
+    session: AsyncSession, sender: _Sender, inbound: InboundText, *, status: str
+) -> Message | None:
+    """Store the text as it came (None: this MessageSid is stored already)."""
+    staff = sender.staff
+    return await record_inbound(
+        session,
+        store_id=sender.store.id,
+        from_number=sender.from_number,
+        to_number=sender.store.sms_number,
+        body=inbound.body,
+        provider_sid=inbound.message_sid,
+        staff_id=staff.id if staff else None,
+        staff_name=staff.name if staff else None,
+        media_urls=inbound.media_urls,
+        status=status,
+        service=SERVICE,
+    )
+
+
+async def _first_copy(session: AsyncSession, sender: _Sender, message_sid: str | None) -> Message:
+    """The stored text a repeated MessageSid names, locked (its first delivery may still be
+    being applied by another request or copy: this waits for it)."""
+    return (
+        await session.execute(
+            select(Message)
+            .where(
+                Message.store_id == sender.store.id,
+                Message.provider_sid == message_sid,
+                Message.direction == "inbound",
+            )
+            .with_for_update()
+        )
+    ).scalar_one()
+
+
+def _numbers(inbound: InboundText) -> tuple[str, str] | None:
+    """(To, From) as E.164; None when To is no phone number (no store can have it)."""
+    to_number = try_e164(inbound.to_number)
+    if to_number is None:
+        return None
+    return to_number, try_e164(inbound.from_number) or inbound.from_number.strip()[:32]
 
 
 def _zone(name: str) -> ZoneInfo:

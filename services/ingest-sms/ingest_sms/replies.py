@@ -23,6 +23,7 @@ APOLOGY = (
     "Sorry, something went wrong reading that text. Nothing changed; a manager will review it."
 )
 BUSY = "That car was being changed at the same moment. Nothing changed; please text again."
+HELD = "Got it. The board is busy right now: your text is saved and will be applied in a minute."
 NOT_UNDERSTOOD = (
     "Sorry, I didn't get that. Text a stock number and what changed, e.g. '2231 brakes done'. "
     "HELP for more."

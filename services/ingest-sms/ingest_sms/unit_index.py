@@ -1,10 +1,12 @@
 """The understanding module's view of a store's active units, cached per store in-process.
 
 Building the index on every text would load every unit; instead each store's cache remembers
-the store's event sequence it has seen. A text first reads `stores.last_event_seq` (one
-indexed row); when it moved, only the units named by the events since are reloaded. Events
-are numbered in commit order under the store lock, so nothing committed is missed, and
-several copies of the service each keep their own cache correctly.
+the store's event sequence it has seen. A text reads `stores.last_event_seq` (the webhook
+reads it as it takes the store's lock); when it moved, only the units whose view the events
+since may have changed are reloaded (a note, a we-owe item or an acknowledgement changes
+nothing the index holds). Events are numbered in commit order under the store lock, so
+nothing committed is missed, and several copies of the service each keep their own cache
+correctly.
 """
 
 from __future__ import annotations
@@ -18,7 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from recon.db.models import Store, Unit, UnitEvent
+from recon.events import types as ev
 from recon.understanding import UnitIndex, UnitView, WorkItemView
+
+# Unit events that change nothing a UnitView holds (stage, blocker, work items, names).
+_VIEW_UNCHANGED = tuple(
+    model.event_type for model in (ev.NoteAdded, ev.WeOweAdded, ev.WeOweDone, ev.UnitAcknowledged)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,10 +60,14 @@ class UnitIndexCache:
     def __init__(self) -> None:
         self._stores: dict[uuid.UUID, _Cached] = {}
 
-    async def get(self, session: AsyncSession, store_id: uuid.UUID) -> UnitIndex:
-        seq = (
-            await session.execute(select(Store.last_event_seq).where(Store.id == store_id))
-        ).scalar_one()
+    async def get(
+        self, session: AsyncSession, store_id: uuid.UUID, *, seq: int | None = None
+    ) -> UnitIndex:
+        """The store's index as of event `seq` (read from the store when not given)."""
+        if seq is None:
+            seq = (
+                await session.execute(select(Store.last_event_seq).where(Store.id == store_id))
+            ).scalar_one()
         cached = self._stores.get(store_id)
         if cached is not None and cached.seq == seq:
             return cached.index
@@ -124,6 +136,7 @@ async def _changed_units(
             UnitEvent.seq > after,
             UnitEvent.seq <= upto,
             UnitEvent.unit_id.is_not(None),
+            UnitEvent.type.not_in(_VIEW_UNCHANGED),
         )
         .distinct()
     )

@@ -12,7 +12,6 @@ from twilio.twiml.messaging_response import MessagingResponse
 from ingest_sms.delivery import STATUSES, record_status
 from ingest_sms.deps import IngestDep, SignedForm
 from ingest_sms.inbound import MAX_MEDIA, InboundText
-from ingest_sms.replies import APOLOGY
 from recon.service.deps import SessionDep
 
 log = logging.getLogger(__name__)
@@ -60,16 +59,22 @@ def inbound_text(form: FormData) -> InboundText:
     "/sms",
     summary="An inbound text (Twilio form fields); answers TwiML with the reply",
     response_class=Response,
-    responses={200: {"content": {TWIML: {}}}, 403: {"description": "bad or missing signature"}},
+    responses={
+        200: {"content": {TWIML: {}}},
+        403: {"description": "bad or missing signature"},
+        503: {"description": "the text could not be stored (Postgres unreachable)"},
+    },
 )
 async def receive_sms(form: SignedForm, ingest: IngestDep) -> Response:
     inbound = inbound_text(form)
     try:
         handled = await ingest.receive(inbound)
     except Exception:
-        # Never a 5xx to the provider: the sender hears something went wrong.
+        # Stored texts are always answered 200 (a failure after storing gets an apology).
+        # One that could not be stored at all must not look delivered: the provider logs a
+        # non-2xx and calls its fallback URL, if one is set.
         log.exception("inbound text from %s could not be stored", inbound.from_number)
-        return twiml(APOLOGY)
+        raise HTTPException(503, "the text could not be stored; send it again") from None
     return twiml(handled.reply)
 
 

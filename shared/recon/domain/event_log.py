@@ -3,6 +3,7 @@ transaction, numbered in commit order within the store."""
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections.abc import Sequence
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import Table, TextClause, select, text, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -50,10 +51,40 @@ async def lock_store_events(session: AsyncSession, store_id: uuid.UUID) -> None:
 
     Every writer takes it first, so writers of one store queue here instead of deadlocking on
     units, and the store's events get their numbers in the order their transactions commit.
+    A transaction that already holds it (a text, its change and its reply) does not ask again.
     """
+    if store_id in _locks_held(session):
+        return
     await session.execute(
         select(Store.id).where(Store.id == store_id).with_for_update(key_share=True)
     )
+    note_store_locked(session, store_id)
+
+
+def note_store_locked(session: AsyncSession, store_id: uuid.UUID) -> None:
+    """Record that this transaction holds the store's lock (taken by a query of the caller's
+    own that locks the store row `FOR NO KEY UPDATE`)."""
+    if session.in_nested_transaction():
+        return  # a savepoint rolled back releases the locks taken inside it
+    root = session.sync_session.get_transaction()
+    if root is None:
+        return
+    held: tuple[object, set[uuid.UUID]] | None = session.info.get(_LOCKS_HELD)
+    if held is None or held[0] is not root:
+        held = session.info[_LOCKS_HELD] = (root, set())
+    held[1].add(store_id)
+
+
+_LOCKS_HELD = "recon_store_locks_held"
+
+
+def _locks_held(session: AsyncSession) -> set[uuid.UUID]:
+    """The stores whose lock the session's current transaction holds (row locks last until
+    the transaction ends, so the set belongs to that transaction object)."""
+    held: tuple[object, set[uuid.UUID]] | None = session.info.get(_LOCKS_HELD)
+    if held is None or held[0] is not session.sync_session.get_transaction():
+        return set()
+    return held[1]
 
 
 async def append_events(
@@ -65,12 +96,13 @@ async def append_events(
 ) -> list[CloudEvent]:
     if not events:
         return []
+    # On the table, not the ORM entity: a Core UPDATE skips the ORM's bulk-update machinery.
+    stores: Table = Store.__table__  # type: ignore[assignment]
     numbered = await session.execute(
-        update(Store)
-        .where(Store.id == store_id)
-        .values(last_event_seq=Store.last_event_seq + len(events))
-        .returning(Store.last_event_seq, Store.slug),
-        execution_options={"synchronize_session": False},
+        update(stores)
+        .where(stores.c.id == store_id)
+        .values(last_event_seq=stores.c.last_event_seq + len(events))
+        .returning(stores.c.last_event_seq, stores.c.slug)
     )
     last_seq, slug = numbered.one()
     first_seq = last_seq - len(events) + 1
@@ -111,37 +143,65 @@ async def append_events(
                 "payload": envelope.model_dump(mode="json"),
             }
         )
-    await _insert_unnest(session, UnitEvent.__table__, log_rows, store_id=store_id)
-    await _insert_unnest(session, Outbox.__table__, outbox_rows, store_id=store_id)
+    await _insert_events(session, log_rows, outbox_rows, store_id=store_id)
     return envelopes
 
 
-async def _insert_unnest(
-    session: AsyncSession, table: Any, rows: list[dict[str, object]], *, store_id: uuid.UUID
+async def _insert_events(
+    session: AsyncSession,
+    log_rows: list[dict[str, object]],
+    outbox_rows: list[dict[str, object]],
+    *,
+    store_id: uuid.UUID,
 ) -> None:
-    """Insert the rows as one `INSERT … SELECT FROM unnest(<one array per column>)`.
+    """Insert the unit_events rows and the outbox rows in one statement, each table as one
+    `INSERT … SELECT FROM unnest(<one array per column>)`.
 
     A bulk change (an inventory feed of 10,000 cars) appends 10,000 events; one statement with
     one array per column is several times faster than multi-row VALUES batches. JSONB values
-    travel as JSON text.
+    travel as JSON text. The statement is built once per shape of rows (a text applies three
+    sets of events, so building it each time showed in its profile).
     """
-    columns = [name for name in rows[0] if name != "store_id"]
-    arrays = []
+    log_columns = tuple(name for name in log_rows[0] if name != "store_id")
+    outbox_columns = tuple(name for name in outbox_rows[0] if name != "store_id")
+    statement, json_columns = _events_statement(log_columns, outbox_columns)
     params: dict[str, object] = {"store_id": store_id}
+    for prefix, columns, rows in (("l", log_columns, log_rows), ("o", outbox_columns, outbox_rows)):
+        for position, name in enumerate(columns):
+            values = [row[name] for row in rows]
+            is_json = (prefix, name) in json_columns
+            params[f"{prefix}{position}"] = [json.dumps(v) for v in values] if is_json else values
+    await session.execute(statement, params)
+
+
+@functools.cache
+def _events_statement(
+    log_columns: tuple[str, ...], outbox_columns: tuple[str, ...]
+) -> tuple[TextClause, frozenset[tuple[str, str]]]:
+    """`WITH logged AS (INSERT INTO unit_events …) INSERT INTO outbox …`, and which of its
+    parameters are JSON columns."""
+    log_sql, log_json = _unnest_insert(UnitEvent.__table__, log_columns, prefix="l")
+    outbox_sql, outbox_json = _unnest_insert(Outbox.__table__, outbox_columns, prefix="o")
+    json_columns = frozenset({("l", name) for name in log_json} | {("o", n) for n in outbox_json})
+    return text(f"WITH logged AS ({log_sql}) {outbox_sql}"), json_columns
+
+
+def _unnest_insert(table: Any, columns: tuple[str, ...], *, prefix: str) -> tuple[str, set[str]]:
+    arrays = []
     selected = []
+    json_columns = set()
+    dialect = postgresql.dialect()
     for position, name in enumerate(columns):
         column = table.c[name]
         is_json = isinstance(column.type, JSONB)
-        sql_type = "text" if is_json else column.type.compile(dialect=postgresql.dialect())
-        arrays.append(f"CAST(:c{position} AS {sql_type}[])")
+        sql_type = "text" if is_json else column.type.compile(dialect=dialect)
+        arrays.append(f"CAST(:{prefix}{position} AS {sql_type}[])")
         selected.append(f"CAST(f.{name} AS jsonb)" if is_json else f"f.{name}")
-        values = [row[name] for row in rows]
-        params[f"c{position}"] = [json.dumps(v) for v in values] if is_json else values
-    await session.execute(
-        text(
-            f"INSERT INTO {table.name} (store_id, {', '.join(columns)}) "
-            f"SELECT :store_id, {', '.join(selected)} "
-            f"FROM unnest({', '.join(arrays)}) AS f({', '.join(columns)})"
-        ),
-        params,
+        if is_json:
+            json_columns.add(name)
+    sql = (
+        f"INSERT INTO {table.name} (store_id, {', '.join(columns)}) "
+        f"SELECT :store_id, {', '.join(selected)} "
+        f"FROM unnest({', '.join(arrays)}) AS f({', '.join(columns)})"
     )
+    return sql, json_columns

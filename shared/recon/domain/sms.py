@@ -20,6 +20,18 @@ from recon.domain.event_log import Cause
 # Unit-less commands: the flow answers them itself (they touch no unit).
 ACCOUNT_ACTIONS = frozenset({"opt_out", "opt_in", "help", "undo"})
 
+# The unit collections each command reads (a text is applied in a few milliseconds, and each
+# collection loaded is one more query); the rest only append, or touch the unit row alone.
+_READS: dict[str, tuple[str, ...]] = {
+    "done": ("work_items",),
+    "sublet_return": ("work_items",),
+    "open_work": ("work_items",),
+    "complete_work": ("work_items",),
+    "send_to_vendor": ("work_items",),
+    "status_query": ("work_items",),
+    "attach_photos": ("photos",),
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
@@ -91,7 +103,11 @@ async def apply_unit_command(
     action: str = command.action
     try:
         unit = await units.get_unit(
-            session, store_id=store_id, ref=uuid.UUID(str(command.unit_id)), include_removed=False
+            session,
+            store_id=store_id,
+            ref=uuid.UUID(str(command.unit_id)),
+            include_removed=False,
+            children=_READS.get(action, ()),
         )
     except (NotFound, ValueError):
         stock = getattr(command, "stock_number", "that car")

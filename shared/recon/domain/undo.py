@@ -91,7 +91,8 @@ async def _revert(
 ) -> Outcome:
     assert event.unit_id is not None
     try:
-        unit = await units.get_unit(session, store_id=store_id, ref=event.unit_id)
+        # Stage moves and blockers touch the unit row alone.
+        unit = await units.get_unit(session, store_id=store_id, ref=event.unit_id, children=())
     except NotFound:
         return Outcome(event.unit_id, str(event.data.get("stock_number")), "undo", False, "gone")
     label = unit_label(unit)

@@ -9,11 +9,11 @@ these; no service has a copy of the rules.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -24,13 +24,15 @@ from recon.domain.event_log import Cause, PendingEvent, append_events, lock_stor
 from recon.domain.stages import BlockerKind, Stage, is_past, next_stage_after_done
 from recon.events import types as ev
 
-UNIT_CHILDREN = (
-    selectinload(Unit.work_items),
-    selectinload(Unit.notes),
-    selectinload(Unit.we_owe),
-    selectinload(Unit.acks),
-    selectinload(Unit.photos),
-)
+# A unit's child collections, by name: get_unit loads all of them unless told which.
+CHILDREN = {
+    "work_items": Unit.work_items,
+    "notes": Unit.notes,
+    "we_owe": Unit.we_owe,
+    "acks": Unit.acks,
+    "photos": Unit.photos,
+}
+UNIT_CHILDREN = tuple(selectinload(relationship) for relationship in CHILDREN.values())
 
 # Fields the inventory feed owns; everything else on a unit is the board's.
 VEHICLE_FIELDS = (
@@ -59,13 +61,21 @@ async def get_unit(
     store_id: uuid.UUID,
     ref: str | uuid.UUID,
     include_removed: bool = True,
+    children: Collection[str] | None = None,
 ) -> Unit:
     """A unit with its work items, notes, we-owe items, acks and photos, by id or stock number.
 
     Stock numbers match case-insensitively; an active unit wins over a removed one that
-    shared its stock number.
+    shared its stock number. `children` names the collections to load (default: all five;
+    each is one more query): a change that only appends to a collection (a note, a we-owe
+    item, an acknowledgement) needs none of them, and reading one not loaded raises.
     """
-    query = select(Unit).where(Unit.store_id == store_id).options(*UNIT_CHILDREN)
+    options = (
+        UNIT_CHILDREN
+        if children is None
+        else tuple(selectinload(CHILDREN[name]) for name in children)
+    )
+    query = select(Unit).where(Unit.store_id == store_id).options(*options)
     unit_id = _as_uuid(ref)
     if unit_id is not None:
         query = query.where(Unit.id == unit_id)
@@ -142,6 +152,13 @@ def _base(unit: Unit, cause: Cause) -> dict[str, Any]:
         "source": cause.source,
         "message_id": cause.message_id,
     }
+
+
+def _keep_current(unit: Unit, collection: str, row: Any) -> None:
+    """Add a new child row to the unit's collection when that collection is loaded (the row
+    itself is what is stored; an unloaded collection is read fresh by whoever loads it)."""
+    if collection not in inspect(unit).unloaded:
+        getattr(unit, collection).append(row)
 
 
 def _days_between(start: datetime, end: datetime) -> float:
@@ -423,7 +440,7 @@ async def add_note(
         created_at=cause.when(),
     )
     session.add(note)
-    unit.notes.append(note)
+    _keep_current(unit, "notes", note)
     await _commit_change(
         session, unit, cause, [ev.NoteAdded(**_base(unit, cause), note_id=note.id, body=note.body)]
     )
@@ -450,7 +467,7 @@ async def add_we_owe(
         created_at=cause.when(),
     )
     session.add(owed)
-    unit.we_owe.append(owed)
+    _keep_current(unit, "we_owe", owed)
     event = ev.WeOweAdded(**_base(unit, cause), we_owe_id=owed.id, item=owed.item)
     await _commit_change(session, unit, cause, [event])
     return owed
@@ -497,7 +514,7 @@ async def acknowledge_unit(
         at=cause.when(),
     )
     session.add(ack)
-    unit.acks.append(ack)
+    _keep_current(unit, "acks", ack)
     event = ev.UnitAcknowledged(
         **_base(unit, cause), staff_id=cause.actor.staff_id, by=by, stage=unit.stage
     )

@@ -81,8 +81,11 @@ class OutboxRelay:
             self._wake.clear()
             while await self.publish_batch(connection) == self.batch_size:
                 pass
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancel that
+            # lands as the wake-up fires, and the relay would then outlive its app.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+                async with asyncio.timeout(self.poll_seconds):
+                    await self._wake.wait()
 
     async def publish_batch(self, connection: asyncpg.Connection) -> int:
         """Publish the oldest rows and delete the ones JetStream acknowledged; returns rows read.
