@@ -110,16 +110,16 @@ async def test_a_stream_skips_repeats_and_fills_gaps_from_postgres(
     (subscriber,) = hub._feeds[store.slug].subscribers
     await make_unit(sessions, store, stock_number="G3")  # 4: its wake-up is lost
     await make_unit(sessions, store, stock_number="G4")  # 5
-    subscriber.queue.put_nowait(Rendered(seq=3, json="{}"))  # a repeat
-    subscriber.queue.put_nowait(Rendered(seq=5, json="{}"))  # after a gap
+    subscriber.queue.put_nowait(Rendered(seq=3, frame=b""))  # a repeat
+    subscriber.queue.put_nowait(Rendered(seq=5, frame=b""))  # after a gap
     filled = [await anext(stream) for _ in range(2)]
     assert [e.id for e in filled] == ["4", "5"]
     assert "G3" in str(filled[0].data) and "G4" in str(filled[1].data)
 
     await make_unit(sessions, store, stock_number="G5")  # 6
-    subscriber.queue.put_nowait(Rendered(seq=5, json="{}"))  # late duplicate
-    subscriber.queue.put_nowait(Rendered(seq=6, json='{"live": true}'))
-    live = await anext(stream)
-    assert (live.id, live.data) == ("6", '{"live": true}')
+    subscriber.queue.put_nowait(Rendered(seq=5, frame=b""))  # late duplicate
+    live = Rendered(seq=6, frame=b'id: 6\r\ndata: {"live": true}\r\n\r\n')
+    subscriber.queue.put_nowait(live)
+    assert await anext(stream) == live.frame  # the hub's bytes, as they are
     await stream.aclose()
     assert store.slug not in hub._feeds

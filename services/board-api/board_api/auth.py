@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Literal
 
 from fastapi import HTTPException, Request
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recon.db.models import ApiToken, Store
@@ -113,6 +113,22 @@ async def resolve_principal(session: AsyncSession, token: str, settings: Setting
     raise unauthorized("unknown or revoked token")
 
 
+# Built once: they run on every store request, and building them each time showed in profiles.
+_STORE = select(Store).where(Store.slug == bindparam("slug"))
+_STORE_AND_TOKEN = (
+    select(Store, ApiToken)
+    .outerjoin(
+        ApiToken,
+        and_(
+            ApiToken.store_id == Store.id,
+            ApiToken.token_hash == bindparam("token_hash"),
+            ApiToken.revoked_at.is_(None),
+        ),
+    )
+    .where(Store.slug == bindparam("slug"))
+)
+
+
 async def authorize_store(
     session: AsyncSession,
     *,
@@ -131,24 +147,13 @@ async def authorize_store(
     if token is None:
         raise unauthorized("send 'Authorization: Bearer <token>'")
     if is_admin_token(token, settings):
-        store = await session.scalar(select(Store).where(Store.slug == slug))
+        store = await session.scalar(_STORE, {"slug": slug})
         if store is None:
             raise HTTPException(404, f"no store {slug!r}")
         return StoreAccess(store=store, principal=ADMIN)
 
     row = (
-        await session.execute(
-            select(Store, ApiToken)
-            .outerjoin(
-                ApiToken,
-                and_(
-                    ApiToken.store_id == Store.id,
-                    ApiToken.token_hash == hash_token(token),
-                    ApiToken.revoked_at.is_(None),
-                ),
-            )
-            .where(Store.slug == slug)
-        )
+        await session.execute(_STORE_AND_TOKEN, {"slug": slug, "token_hash": hash_token(token)})
     ).first()
     if row is None or (row[1] is None and not _is_board_token(row[0], token)):
         # A token of another store sees the same answer as for a store that does not exist.

@@ -50,8 +50,9 @@ def store_access(scope: Scope | None, *, board: bool) -> Callable[..., Awaitable
     return dependency
 
 
-async def _stream_access(slug: SlugPath, request: Request, state: StateDep) -> StoreAccess:
-    # Its own short session: a request-scoped one would hold a connection for the stream's life.
+async def _detached_read_access(slug: SlugPath, request: Request, state: StateDep) -> StoreAccess:
+    # Its own short session: a request-scoped one would hold a connection for the whole answer
+    # (a stream's life; the sending of a cached unit list).
     async with state.sessions() as session, session.begin():
         return await authorize_store(
             session,
@@ -87,7 +88,8 @@ WriteAccess = Annotated[StoreAccess, Depends(store_access(Scope.WRITE, board=Fal
 InventoryAccess = Annotated[StoreAccess, Depends(store_access(Scope.INVENTORY, board=False))]
 AdminAccess = Annotated[StoreAccess, Depends(store_access(None, board=False))]
 """The admin token only; another store's token still gets 404, its own 403."""
-StreamAccess = Annotated[StoreAccess, Depends(_stream_access)]
+DetachedReadAccess = Annotated[StoreAccess, Depends(_detached_read_access)]
+"""As ReadAccess, checked in a session of its own that is closed before the route runs."""
 AdminDep = Annotated[Principal, Depends(_admin)]
 PrincipalDep = Annotated[Principal, Depends(_principal)]
 

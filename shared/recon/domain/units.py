@@ -161,7 +161,8 @@ def _keep_current(unit: Unit, collection: str, row: Any) -> None:
         getattr(unit, collection).append(row)
 
 
-def _days_between(start: datetime, end: datetime) -> float:
+def days_between(start: datetime, end: datetime) -> float:
+    """A unit's clock: whole and fractional days, to the thousandth (about 86 s)."""
     return round((end - start).total_seconds() / 86400, 3)
 
 
@@ -182,7 +183,7 @@ def _stage_changed(
         from_stage=unit.stage,
         to_stage=to_stage,
         reason=reason,
-        days_in_previous_stage=_days_between(unit.stage_entered_at, at),
+        days_in_previous_stage=days_between(unit.stage_entered_at, at),
     )
     unit.stage = to_stage
     unit.stage_entered_at = at
@@ -624,8 +625,8 @@ async def remove_unit(session: AsyncSession, unit: Unit, *, reason: str, cause: 
 
 
 def days_in_stage(unit: Unit, at: datetime | None = None) -> float:
-    return _days_between(unit.stage_entered_at, at or now())
+    return days_between(unit.stage_entered_at, at or now())
 
 
 def days_in_recon(unit: Unit, at: datetime | None = None) -> float:
-    return _days_between(unit.received_at, at or now())
+    return days_between(unit.received_at, at or now())

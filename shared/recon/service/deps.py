@@ -12,7 +12,9 @@ from recon.service.state import ServiceState
 from recon.settings import Settings
 
 
-def get_state(request: Request) -> ServiceState:
+# async, though they await nothing: FastAPI runs a plain `def` dependency in its thread pool,
+# a thread hop on every request.
+async def get_state(request: Request) -> ServiceState:
     state: ServiceState = request.app.state.recon
     return state
 
@@ -20,7 +22,7 @@ def get_state(request: Request) -> ServiceState:
 StateDep = Annotated[ServiceState, Depends(get_state)]
 
 
-def get_settings_dep(state: StateDep) -> Settings:
+async def get_settings_dep(state: StateDep) -> Settings:
     return state.settings
 
 

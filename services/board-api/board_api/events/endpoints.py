@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Query
 from sse_starlette import EventSourceResponse
 
 import recon.domain.units as units
-from board_api.deps import HubDep, ReadAccess, StreamAccess
+from board_api.deps import DetachedReadAccess, HubDep, ReadAccess
 from board_api.events import schemas, service
 from board_api.events.stream import event_stream
 from board_api.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
@@ -63,7 +63,7 @@ async def list_events(
     responses={200: {"content": {"text/event-stream": {}}, "description": "The event stream"}},
 )
 async def stream(
-    access: StreamAccess,
+    access: DetachedReadAccess,
     state: StateDep,
     hub: HubDep,
     after: int | None = Query(None, ge=0, description="Replay events after this seq first."),

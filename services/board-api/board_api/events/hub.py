@@ -2,8 +2,8 @@
 
 Every copy of board-api subscribes to all events (an ephemeral ordered JetStream consumer, so
 each copy sees each event). An event is only a wake-up: the hub reads the store's new
-events from Postgres once per process, in seq order, and hands the same rendered JSON to every
-stream of that store. Streams dedupe by seq and fill any gap from Postgres themselves, so a
+events from Postgres once per process, in seq order, and hands the same encoded SSE message to
+every stream of that store. Streams dedupe by seq and fill any gap from Postgres themselves, so a
 lost or reordered wake-up costs latency, never an event.
 """
 
@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 
 from prometheus_client import Gauge
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sse_starlette import ServerSentEvent
 
+from board_api.events.schemas import Event
 from board_api.events.service import list_events
 from recon.events import CloudEvent
 from recon.messaging.consumers import subscribe_fanout
@@ -36,8 +38,15 @@ MAX_CATCH_UP = 1000
 
 @dataclass(frozen=True, slots=True)
 class Rendered:
+    """An event as every stream sends it: its SSE message, encoded once for all of them."""
+
     seq: int
-    json: str
+    frame: bytes
+
+    @classmethod
+    def of(cls, event: Event) -> Rendered:
+        message = ServerSentEvent(data=event.model_dump_json(), id=str(event.seq))
+        return cls(seq=event.seq, frame=message.encode())
 
 
 @dataclass(eq=False)
@@ -115,7 +124,7 @@ class StreamHub:
                     session, store_id=feed.store_id, after_seq=after, up_to_seq=high
                 )
                 feed.loaded_seq = max(high, feed.loaded_seq or 0)
-                rendered = [Rendered(seq=e.seq, json=e.model_dump_json()) for e in events]
+                rendered = [Rendered.of(event) for event in events]
                 for subscriber in list(feed.subscribers):
                     for item in rendered:
                         with contextlib.suppress(asyncio.QueueFull):

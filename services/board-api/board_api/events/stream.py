@@ -23,7 +23,7 @@ async def event_stream(
     sessions: async_sessionmaker[AsyncSession],
     store: Store,
     after: int | None,
-) -> AsyncIterator[ServerSentEvent]:
+) -> AsyncIterator[ServerSentEvent | bytes]:
     """SSE events (id = the store's event seq) after `after`, or from now when None."""
     # Subscribe before reading where we are, so nothing committed in between is missed.
     subscriber = hub.subscribe(store_id=store.id, slug=store.slug)
@@ -48,7 +48,7 @@ async def event_stream(
                     last = int(event.id or last)
                 if item.seq <= last:
                     continue
-            yield ServerSentEvent(data=item.json, id=str(item.seq))
+            yield item.frame  # encoded once by the hub for every stream
             last = item.seq
     finally:
         hub.unsubscribe(subscriber)

@@ -7,15 +7,15 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Query
+from fastapi import APIRouter, Body, Path, Query, Response
 
 import recon.domain.units as units
 from board_api.auth import StoreAccess
-from board_api.deps import ReadAccess, WriteAccess
+from board_api.deps import DetachedReadAccess, ReadAccess, WriteAccess
 from board_api.pagination import CursorQuery, LimitQuery, Page
-from board_api.units import schemas, service
+from board_api.units import listing, schemas, service
 from recon.db.models import Unit
-from recon.service.deps import SessionDep
+from recon.service.deps import SessionDep, StateDep
 
 router = APIRouter(prefix="/api/v1/stores/{slug}/units", tags=["units"])
 
@@ -36,10 +36,14 @@ CONFLICTS: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.get("", summary="The store's units, oldest first, filtered and paged")
+@router.get(
+    "",
+    summary="The store's units, oldest first, filtered and paged",
+    response_model=Page[schemas.Unit],
+)
 async def list_units(
-    access: ReadAccess,
-    session: SessionDep,
+    access: DetachedReadAccess,
+    state: StateDep,
     stage: list[str] = Query(
         [], description="Only these stages (repeat, or comma-separate: detail,photos)."
     ),
@@ -56,7 +60,7 @@ async def list_units(
     include_removed: bool = Query(False, description="Also units that left the inventory."),
     limit: LimitQuery = 100,
     cursor: CursorQuery = None,
-) -> Page[schemas.Unit]:
+) -> Response:
     at = units.now()
     filters = service.UnitFilters(
         stages=service.parse_stages(stage),
@@ -65,12 +69,10 @@ async def list_units(
         q=q,
         include_removed=include_removed,
     )
-    rows, next_cursor = await service.list_units(
-        session, store=access.store, filters=filters, limit=limit, cursor=cursor, at=at
+    body = await listing.list_json(
+        state.sessions, store=access.store, filters=filters, limit=limit, cursor=cursor, at=at
     )
-    return Page(
-        items=[service.unit_out(unit, access.store, at) for unit in rows], next_cursor=next_cursor
-    )
+    return Response(body, media_type="application/json")
 
 
 @router.get("/{ref}", summary="One unit with its timeline", responses={404: CONFLICTS[404]})

@@ -69,7 +69,9 @@ class Photo(BaseModel):
     created_at: datetime
 
 
-class Unit(BaseModel):
+class UnitRecord(BaseModel):
+    """What is stored about a unit: it changes only with the store's events."""
+
     id: uuid.UUID
     store: str = Field(description="The store's slug.")
     vin: str
@@ -83,10 +85,6 @@ class Unit(BaseModel):
     stage: str
     stage_entered_at: datetime
     received_at: datetime
-    days_in_recon: float
-    days_in_stage: float
-    stage_target_hours: float | None = Field(description="The store's target for this stage.")
-    overdue: bool = Field(description="In this stage longer than the store's target.")
     status: Literal["active", "removed"]
     blocker: Blocker | None
     work_items: list[WorkItem]
@@ -95,6 +93,16 @@ class Unit(BaseModel):
     acks: list[Ack]
     photos: list[Photo]
     version: int
+
+
+class Unit(UnitRecord):
+    """A unit as DESIGN §5 shows it: its record, then its clocks at the time of the answer
+    (last, so the JSON of its record is a prefix of the unit's, which the list cache relies on)."""
+
+    days_in_recon: float
+    days_in_stage: float
+    stage_target_hours: float | None = Field(description="The store's target for this stage.")
+    overdue: bool = Field(description="In this stage longer than the store's target.")
 
 
 class UnitDetail(Unit):

@@ -4,7 +4,7 @@ JSON (with its clocks computed at the time of the answer)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, String, and_, cast, false, or_, select
@@ -114,9 +114,30 @@ async def list_units(
     return rows, time_and_id_cursor(rows[-1].created_at, rows[-1].id) if more else None
 
 
-def unit_out(unit: Unit, store: Store, at: datetime) -> schemas.Unit:
-    in_stage = units.days_in_stage(unit, at)
-    target = target_hours(store, unit.stage)
+@dataclass(frozen=True, slots=True)
+class Clocks:
+    """A unit's clocks at the time of the answer, against the store's current targets."""
+
+    days_in_recon: float
+    days_in_stage: float
+    stage_target_hours: float | None
+    overdue: bool
+
+
+def clocks(
+    store: Store, *, stage: str, stage_entered_at: datetime, received_at: datetime, at: datetime
+) -> Clocks:
+    in_stage = units.days_between(stage_entered_at, at)
+    target = target_hours(store, stage)
+    return Clocks(
+        days_in_recon=units.days_between(received_at, at),
+        days_in_stage=in_stage,
+        stage_target_hours=target,
+        overdue=target is not None and in_stage * 24 > target,
+    )
+
+
+def unit_record(unit: Unit, store: Store) -> schemas.UnitRecord:
     blocker = (
         schemas.Blocker(
             kind=unit.blocker_kind,
@@ -127,7 +148,7 @@ def unit_out(unit: Unit, store: Store, at: datetime) -> schemas.Unit:
         if unit.blocker_kind
         else None
     )
-    return schemas.Unit(
+    return schemas.UnitRecord(
         id=unit.id,
         store=store.slug,
         vin=unit.vin,
@@ -141,10 +162,6 @@ def unit_out(unit: Unit, store: Store, at: datetime) -> schemas.Unit:
         stage=unit.stage,
         stage_entered_at=unit.stage_entered_at,
         received_at=unit.received_at,
-        days_in_recon=units.days_in_recon(unit, at),
-        days_in_stage=in_stage,
-        stage_target_hours=target,
-        overdue=target is not None and in_stage * 24 > target,
         status="removed" if unit.removed_at else "active",
         blocker=blocker,
         work_items=[schemas.WorkItem.model_validate(w) for w in unit.work_items],
@@ -154,6 +171,17 @@ def unit_out(unit: Unit, store: Store, at: datetime) -> schemas.Unit:
         photos=[schemas.Photo.model_validate(p) for p in unit.photos],
         version=unit.version,
     )
+
+
+def unit_out(unit: Unit, store: Store, at: datetime) -> schemas.Unit:
+    unit_clocks = clocks(
+        store,
+        stage=unit.stage,
+        stage_entered_at=unit.stage_entered_at,
+        received_at=unit.received_at,
+        at=at,
+    )
+    return schemas.Unit(**dict(unit_record(unit, store)), **asdict(unit_clocks))
 
 
 async def unit_detail(
