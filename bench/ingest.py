@@ -51,7 +51,7 @@ STAFF = 5
 WORKER_COUNTS = (1, 2)
 STEADY_RATE = 50
 STEADY_SECONDS = 10
-RAMP_RATES = (100, 200, 300, 400, 500, 600, 800)
+RAMP_RATES = (50, 75, 100, 150, 200, 300, 400, 600)
 RAMP_SECONDS = 6
 # Texts keep arriving after the schedule ends; how long a step may take to drain.
 DRAIN_SECONDS = 3.0
