@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import httpx
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from recon.db.models import Unit
+from recon.db.models import ApiToken, Unit
 from recon.domain import messages
 from tests.board_api.helpers import ADMIN, bearer, new_store, new_token, store_row
 from tests.factories import make_unit
@@ -149,6 +149,36 @@ class TestTokens:
         assert (await client.get(f"{store.url}/units")).status_code == 401
         wrong = await client.get(f"{store.url}/units", headers=bearer("rbt_not-a-token"))
         assert wrong.status_code == 401
+
+    async def test_the_unit_list_checks_every_token_on_every_read(
+        self, client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+    ) -> None:
+        """The unit list reads its caller in one plain statement: same answers as elsewhere."""
+        store = await new_store(client)
+        reader = await new_token(client, store, "read", label="wall TV")
+        feeder = await new_token(client, store, "inventory")
+        for _ in range(3):  # the first read records the token's use, the others skip it
+            assert (await client.get(f"{store.url}/units", headers=bearer(reader))).is_success
+        async with sessions() as session:
+            used = await session.scalar(
+                select(ApiToken.last_used_at).where(ApiToken.label == "wall TV")
+            )
+        assert used is not None
+
+        lacking = await client.get(f"{store.url}/units", headers=bearer(feeder))
+        assert lacking.status_code == 403
+        assert "'read'" in lacking.json()["detail"]
+        board = await client.get(f"{store.url}/units", params={"board_token": store.board_token})
+        assert board.status_code == 200
+        elsewhere = await new_store(client)
+        assert (
+            await client.get(f"{elsewhere.url}/units", headers=bearer(reader))
+        ).status_code == 404
+
+        token_id = (await client.get(f"{store.url}/tokens", headers=ADMIN)).json()["items"]
+        wall_tv = next(t["id"] for t in token_id if t["label"] == "wall TV")
+        await client.delete(f"{store.url}/tokens/{wall_tv}", headers=ADMIN)
+        assert (await client.get(f"{store.url}/units", headers=bearer(reader))).status_code == 401
 
 
 class TestStaff:

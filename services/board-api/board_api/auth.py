@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Literal
 
+import asyncpg
 from fastapi import HTTPException, Request
 from sqlalchemy import and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -109,7 +110,7 @@ async def resolve_principal(session: AsyncSession, token: str, settings: Setting
         return _token_principal(api_token)
     store_id = await session.scalar(select(Store.id).where(Store.board_token == token))
     if store_id is not None:
-        return Principal(kind="board", store_id=store_id, scopes=frozenset({"read"}), label="board")
+        return _board_principal(store_id)
     raise unauthorized("unknown or revoked token")
 
 
@@ -164,8 +165,7 @@ async def authorize_store(
     if api_token is None:
         if not board or scope != Scope.READ:
             raise HTTPException(403, "the board link is read-only; use an API token with scopes")
-        principal = Principal(kind="board", store_id=store.id, scopes=frozenset({"read"}))
-        return StoreAccess(store=store, principal=principal)
+        return StoreAccess(store=store, principal=_board_principal(store.id))
     principal = _token_principal(api_token)
     if scope is None:
         raise HTTPException(403, "this needs the admin token")
@@ -173,6 +173,58 @@ async def authorize_store(
         raise HTTPException(403, f"this token lacks the {scope.value!r} scope")
     await _note_use(session, api_token)
     return StoreAccess(store=store, principal=principal)
+
+
+# `authorize_store`'s happy path for read routes, as one plain statement (no ORM, no
+# transaction): the unit list and the live stream are the hottest routes there are.
+_READ_SQL = """
+SELECT s.*, t.id AS token_id, t.label AS token_label, t.scopes AS token_scopes,
+       t.last_used_at AS token_last_used_at
+  FROM stores s
+  LEFT JOIN api_tokens t
+    ON t.store_id = s.id AND t.token_hash = $2 AND t.revoked_at IS NULL
+ WHERE s.slug = $1
+"""
+_STORE_COLUMNS = tuple((column.key, column.name) for column in Store.__table__.columns)
+
+
+async def authorize_read(
+    reads: asyncpg.Pool, *, slug: str, token: str | None, settings: Settings
+) -> StoreAccess | None:
+    """What `authorize_store(scope=READ, board=True)` grants, in one round trip; None when the
+    caller is refused or its token's last use is due to be recorded: `authorize_store` then
+    decides (and words every refusal) in a session of its own. The store it returns is not
+    attached to a session: it is for reading."""
+    if token is None:
+        return None
+    try:
+        record = await reads.fetchrow(_READ_SQL, slug, hash_token(token))
+    except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError):
+        return None  # a connection Postgres dropped (a restart): the session path retries
+    if record is None:
+        return None
+    store = Store(**{key: record[name] for key, name in _STORE_COLUMNS})
+    if is_admin_token(token, settings):
+        return StoreAccess(store=store, principal=ADMIN)
+    if record["token_id"] is None:
+        if not _is_board_token(store, token):
+            return None
+        return StoreAccess(store=store, principal=_board_principal(store.id))
+    api_token = ApiToken(
+        id=record["token_id"],
+        store_id=store.id,
+        label=record["token_label"],
+        scopes=record["token_scopes"],
+        last_used_at=record["token_last_used_at"],
+    )
+    principal = _token_principal(api_token)
+    if not principal.may(Scope.READ) or _use_due(api_token):
+        return None
+    return StoreAccess(store=store, principal=principal)
+
+
+def _board_principal(store_id: uuid.UUID) -> Principal:
+    return Principal(kind="board", store_id=store_id, scopes=frozenset({"read"}), label="board")
 
 
 def _is_board_token(store: Store, token: str) -> bool:
@@ -207,10 +259,14 @@ async def _token_known(session: AsyncSession, token: str) -> bool:
     return bool(await session.scalar(known))
 
 
+def _use_due(api_token: ApiToken) -> bool:
+    last = api_token.last_used_at
+    return last is None or datetime.now(UTC) - last >= LAST_USED_RESOLUTION
+
+
 async def _note_use(session: AsyncSession, api_token: ApiToken) -> None:
     """Record the token's last use, coarsely (at most every few minutes)."""
-    last = api_token.last_used_at
-    if last is not None and datetime.now(UTC) - last < LAST_USED_RESOLUTION:
+    if not _use_due(api_token):
         return
     await session.execute(
         update(ApiToken)

@@ -17,6 +17,7 @@ from board_api.auth import (
     Principal,
     Scope,
     StoreAccess,
+    authorize_read,
     authorize_store,
     is_admin_token,
     presented_token,
@@ -51,16 +52,15 @@ def store_access(scope: Scope | None, *, board: bool) -> Callable[..., Awaitable
 
 
 async def _detached_read_access(slug: SlugPath, request: Request, state: StateDep) -> StoreAccess:
-    # Its own short session: a request-scoped one would hold a connection for the whole answer
-    # (a stream's life; the sending of a cached unit list).
+    # No request-scoped session: it would hold a connection for the whole answer (a stream's
+    # life; the sending of a cached unit list).
+    token = presented_token(request)
+    access = await authorize_read(state.reads, slug=slug, token=token, settings=state.settings)
+    if access is not None:
+        return access
     async with state.sessions() as session, session.begin():
         return await authorize_store(
-            session,
-            slug=slug,
-            token=presented_token(request),
-            settings=state.settings,
-            scope=Scope.READ,
-            board=True,
+            session, slug=slug, token=token, settings=state.settings, scope=Scope.READ, board=True
         )
 
 

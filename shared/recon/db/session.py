@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import asyncpg
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -22,6 +24,25 @@ def create_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
         # JSONB values are written by pydantic-aware code; plain json keeps asyncpg fast.
         connect_args={"server_settings": {"application_name": "recon"}},
     )
+
+
+async def create_read_pool(dsn: str, *, max_size: int = 10) -> asyncpg.Pool:
+    """Plain asyncpg connections for hot reads, JSON columns decoded as the ORM decodes them."""
+
+    async def decode_json(connection: asyncpg.Connection) -> None:
+        for name in ("json", "jsonb"):
+            await connection.set_type_codec(
+                name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
+            )
+
+    pool: asyncpg.Pool = await asyncpg.create_pool(
+        dsn,
+        min_size=1,
+        max_size=max_size,
+        init=decode_json,
+        server_settings={"application_name": "recon"},
+    )
+    return pool
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -17,7 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
 from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from recon.db.session import create_engine, create_sessionmaker
+from recon.db.session import create_engine, create_read_pool, create_sessionmaker
 from recon.messaging.jetstream import connect, ensure_stream
 from recon.messaging.relay import OutboxRelay
 from recon.service.deps import StateDep
@@ -55,6 +55,7 @@ def create_service_app(
         config = settings or get_settings()
         logging.basicConfig(level=config.log_level, format="%(asctime)s %(name)s %(message)s")
         engine = create_engine(config.database_url, pool_size=config.db_pool_size)
+        reads = await create_read_pool(config.asyncpg_dsn, max_size=config.db_pool_size)
         nats_client = await connect(config.nats_url, name=f"recon-{name}")
         js = nats_client.jetstream()
         await ensure_stream(js)
@@ -63,6 +64,7 @@ def create_service_app(
             settings=config,
             engine=engine,
             sessions=create_sessionmaker(engine),
+            reads=reads,
             nats=nats_client,
             js=js,
         )
@@ -89,6 +91,7 @@ def create_service_app(
                     await task
             with contextlib.suppress(Exception):
                 await nats_client.drain()
+            await reads.close()
             await engine.dispose()
 
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
