@@ -3,10 +3,13 @@ answer exactly what Postgres holds, whoever made the change and whenever the clo
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from board_api.units import listing, service
@@ -106,3 +109,30 @@ class TestCachedUnitList:
             assert (
                 listed.json(row, at) == service.unit_out(unit, row, at).model_dump_json().encode()
             )
+
+    async def test_many_reads_right_after_a_change_read_postgres_once(
+        self,
+        client: httpx.AsyncClient,
+        sessions: async_sessionmaker[AsyncSession],
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        store = await new_store(client)
+        row = await store_row(sessions, store)
+        await make_unit(sessions, row, stock_number="K1", stage="detail")
+        reader = bearer(await new_token(client, store, "read"))
+        await _board(client, store.url, reader)  # cached at the current seq
+        await make_unit(sessions, row, stock_number="K2")
+
+        reads = 0
+        list_units = service.list_units
+
+        async def counted(*args: Any, **kwargs: Any) -> Any:
+            nonlocal reads
+            reads += 1
+            await asyncio.sleep(0.05)  # a slow read, so the other boards ask while it runs
+            return await list_units(*args, **kwargs)
+
+        monkeypatch.setattr(service, "list_units", counted)
+        boards = await asyncio.gather(*(_board(client, store.url, reader) for _ in range(20)))
+        assert all(list(board) == ["K1", "K2"] for board in boards)
+        assert reads == 1

@@ -13,12 +13,15 @@ store's stage targets are added per request, so they are as fresh as without the
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
 import uuid
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Coroutine, Hashable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -104,6 +107,41 @@ class PageCache:
         self.max_bytes = max_bytes
         self._pages: OrderedDict[tuple[uuid.UUID, Hashable], ListedPage] = OrderedDict()
         self._bytes = 0
+        self._reading: dict[tuple[uuid.UUID, Hashable], tuple[int, asyncio.Task[ListedPage]]] = {}
+
+    async def load(
+        self,
+        store_id: uuid.UUID,
+        query: Hashable,
+        *,
+        seq: int,
+        read: Callable[[], Coroutine[Any, Any, ListedPage]],
+    ) -> ListedPage:
+        """The page at `seq` or later: cached, being read already for a seq at least as new
+        (the fifty boards that ask right after a change read Postgres once, not fifty times),
+        or read now by `read`."""
+        key = (store_id, query)
+        page = self.get(store_id, query, seq=seq)
+        if page is not None:
+            return page
+        reading = self._reading.get(key)
+        if reading is None or reading[0] < seq:
+            reading = (seq, asyncio.create_task(read()))
+            self._reading[key] = reading
+            reading[1].add_done_callback(functools.partial(self._read, key, reading))
+        # Shielded: a client that hangs up cancels its wait, not the others' read.
+        return await asyncio.shield(reading[1])
+
+    def _read(
+        self,
+        key: tuple[uuid.UUID, Hashable],
+        reading: tuple[int, asyncio.Task[ListedPage]],
+        task: asyncio.Task[ListedPage],
+    ) -> None:
+        if self._reading.get(key) is reading:
+            del self._reading[key]
+        if not task.cancelled() and task.exception() is None:
+            self.put(*key, task.result())
 
     def get(self, store_id: uuid.UUID, query: Hashable, *, seq: int) -> ListedPage | None:
         """The page if nothing changed in the store since `seq` was read. A page rendered at
@@ -148,18 +186,18 @@ async def list_json(
     query = (filters, limit, cursor)
     # Which units are overdue depends on the time, not only on the seq.
     cacheable = filters.overdue is None
-    page = PAGES.get(store.id, query, seq=store.last_event_seq) if cacheable else None
-    if page is None:
-        seq = store.last_event_seq
+    seq = store.last_event_seq
+
+    async def read() -> ListedPage:
         async with sessions() as session:
             rows, next_cursor = await service.list_units(
                 session, store=store, filters=filters, limit=limit, cursor=cursor, at=at
             )
-        page = ListedPage(
-            seq=seq,
-            units=tuple(ListedUnit.of(unit, store) for unit in rows),
-            next_cursor=next_cursor,
-        )
-        if cacheable:
-            PAGES.put(store.id, query, page)
+        units = tuple(ListedUnit.of(unit, store) for unit in rows)
+        return ListedPage(seq=seq, units=units, next_cursor=next_cursor)
+
+    if cacheable:
+        page = await PAGES.load(store.id, query, seq=seq, read=read)
+    else:
+        page = await read()
     return page.json(store, at)
