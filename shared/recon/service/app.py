@@ -91,7 +91,10 @@ def create_service_app(
                     await task
             with contextlib.suppress(Exception):
                 await nats_client.drain()
-            await reads.close()
+            try:
+                await asyncio.wait_for(reads.close(), timeout=5)
+            except TimeoutError:
+                reads.terminate()  # a connection still out (a request cut short): close it hard
             await engine.dispose()
 
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
