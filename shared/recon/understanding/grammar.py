@@ -85,6 +85,7 @@ class Intent:
     eta: date | None = None
     body: str | None = None
     awaiting_items: bool = False  # "needs:" with the list on the following lines
+    reminder: bool = False  # "still needs X": X may already be open, and is then not new
 
 
 @dataclass(slots=True)
@@ -138,16 +139,24 @@ _R_SEND = _re(
     "!to",
     "at",
 )
+# The work before the vendor: "send 4003 out for pdr to dent pros".
+_R_SEND_WORK_FIRST = _re(
+    rf"(?P<verb>!send|!move|!drop) (?:out )?for (?P<work>{_WL}) !to "
+    rf"(?P<vendor>(?!for\b){_W}(?: (?!for\b){_W})*)(?= ,| !| @| ~|$)",
+    "!to",
+)
 _R_READY_FOR = _re(rf"!ready (?:for |!to |to )?{_STAGE}", "!ready")
 _R_LOT_READY = _re(r"@frontline !ready", "!ready")
 _R_STAGE_DONE = _re(rf"{_STAGE} (?:is )?(?:!done|!ready|!fixed)", "@")
+# Photos "up" (on the website) are photos done: "pics up for 5103", "4003 photos r up".
+_R_PHOTOS_UP = _re(r"@(?P<stage>photos) (?:is |are |r )?up\b", "@photos")
 _R_DONE_STAGE = _re(rf"(?:!done|!fixed) (?:with |w/ |on |de |con )?{_STAGE}", "@")
 _R_MOVE = _re(
     rf"(?:(?:!move|!send|!drop|!back|!ready) )*(?:!to|in|at|on|into|with|w/)(?: the)? {_STAGE}", "@"
 )
 _R_RETURN = _re(
     rf"(?:(?:!got|!drop|!move|!send) )?!back(?: from (?P<vendor>{_WS}))?"
-    rf"|!pickedup from (?P<picked_from>{_WS})",
+    rf"|!pickedup (?:up )?from (?P<picked_from>{_WS})",
     "!back",
     "!pickedup",
 )
@@ -171,6 +180,10 @@ _R_ORDERED = _re(
     "!ordered",
 )
 _R_ITEM_ETA = _re(rf"(?P<what>{_WS}|!parts) !eta ~d", "!eta")
+# A part that has not come: "compressor wont be here till monday", "parts not here yet".
+_R_NOT_YET = _re(
+    rf"(?:(?P<what>{_WS}|!parts) )?(?:is |are )?!notyet(?: (?:!eta|by|on))?", "!notyet"
+)
 _R_NEEDS_PARTS = _re(r"(?:!needs|!hold) (?:for |on )?(?:the |some )?!parts", "!needs", "!hold")
 _R_INSPECTED = _re(r"!inspected", "!inspected")
 _R_ITEM_BAD = _re(rf"(?P<items>{_WS}) (?:!bad|!shot)(?: !needsrep)?", "!bad", "!shot")
@@ -373,7 +386,7 @@ def _send(reader: _Reader, intents: list[Intent], vendor_words: frozenset[str]) 
         intents.append(Intent("send_to_vendor", items=[d for d, _ in work]))
         reader.consume(sublet)
         return
-    match = reader.find(_R_SEND)
+    match = reader.find(_R_SEND_WORK_FIRST) or reader.find(_R_SEND)
     if match is None:
         return
     vendor_ctoks = _trim(reader.group(match, "vendor"))
@@ -402,7 +415,7 @@ def _moves_and_stage_done(reader: _Reader, intents: list[Intent]) -> None:
             stage = Stage.FRONTLINE if pattern is _R_LOT_READY else _stage(match)
             intents.append(Intent("move", stage=stage))
             reader.consume(match)
-    for pattern in (_R_STAGE_DONE, _R_DONE_STAGE):
+    for pattern in (_R_STAGE_DONE, _R_DONE_STAGE, _R_PHOTOS_UP):
         while match := reader.find(pattern):
             intents.append(Intent("done", stage=_stage(match)))
             reader.consume(match)
@@ -469,6 +482,12 @@ def _blockers(reader: _Reader, intents: list[Intent], vendor_words: frozenset[st
         reader.consume(match)
         _consume_all(reader, ("!hold", "!eta"))
         return
+    if match := reader.find(_R_NOT_YET):
+        what = _trim(reader.group(match, "what"))
+        intents.append(_parts_block(reader, what if concepts_of(_canons(what)) else [], eta))
+        reader.consume(match)
+        _consume_all(reader, ("!eta",))
+        return
     if (match := reader.find(_R_ITEM_ETA)) and (
         match.group("what") == "!parts" or concepts_of(match.group("what").split())
     ):
@@ -486,7 +505,7 @@ def _waiting_on(
     if "!parts" in canons or concepts_of(canons):
         return _parts_block(reader, what, eta)
     if not what:
-        return Intent("block", kind=BlockerKind.OTHER, eta=eta)
+        return Intent("block", eta=eta)  # "still waiting": on what the car already waits for
     return Intent("block", kind=BlockerKind.OTHER, note=reader.display(what), eta=eta)
 
 
@@ -530,6 +549,8 @@ def _needs(reader: _Reader, intents: list[Intent]) -> None:
             intents.append(Intent("open_work", awaiting_items=True))
         elif not _open(reader, intents, items):
             break  # not work ("needs it for a customer"): left unread and explained back
+        elif _after_still(reader, trigger):
+            intents[-1].reminder = True
         reader.consume(match)
     for pattern in (_R_NEEDS_AFTER, _R_ADD):
         while match := reader.find(pattern):
@@ -539,6 +560,11 @@ def _needs(reader: _Reader, intents: list[Intent]) -> None:
     if (match := reader.find(_R_ITEM_BAD)) and concepts_of(match.group("items").split()):
         _open(reader, intents, reader.group(match, "items"))
         reader.consume(match)
+
+
+def _after_still(reader: _Reader, trigger: CTok) -> bool:
+    position = reader.ctoks.index(trigger)
+    return position > 0 and reader.ctoks[position - 1].canon in ("still", "todavia")
 
 
 def _is_personal_need(reader: _Reader, trigger: CTok, items: list[CTok]) -> bool:
@@ -555,7 +581,13 @@ def _is_personal_need(reader: _Reader, trigger: CTok, items: list[CTok]) -> bool
     return not names_a_unit and not concepts_of([c.canon for c in items])
 
 
+_R_DOUBLE_DONE = _re(r"(?:!fixed|!done) (?:and |, |y |& )(?=!fixed|!done)", "!fixed", "!done")
+
+
 def _completions(reader: _Reader, intents: list[Intent]) -> None:
+    # "mounted and balanced 4 tires": two verbs of one job.
+    while match := reader.find(_R_DOUBLE_DONE):
+        reader.consume(match)
     if (match := reader.find(_R_COMPLETE_DONE_WITH)) and concepts_of(match.group("items").split()):
         for display, words in _items(reader, reader.group(match, "items")):
             intents.append(Intent("complete_work", items=[display], item_words=[words]))
@@ -604,6 +636,10 @@ def _leftover_keywords(reader: _Reader, intents: list[Intent]) -> None:
 
 
 # ---------------------------------------------------------------------------- helpers
+
+
+def _canons(ctoks: list[CTok]) -> list[str]:
+    return [c.canon for c in ctoks]
 
 
 def _stage(match: re.Match[str]) -> Stage:

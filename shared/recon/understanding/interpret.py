@@ -60,6 +60,7 @@ from recon.understanding.vocabulary import (
     HELP_WORDS,
     OPT_IN_WORDS,
     OPT_OUT_WORDS,
+    UNDO_EXTRA_WORDS,
     UNDO_PHRASES,
 )
 from recon.understanding.work import match_open_item, vendor_items, words_of
@@ -88,7 +89,14 @@ _NOTE_RE = re.compile(
     r"^(?P<pre>.*?)\b(?:notes?|nota|fyi)\b\s*[:\-–—]*\s*(?P<body>.*)$", re.I | re.S
 )
 _WE_OWE_RE = re.compile(
-    r"^(?P<pre>.*?)\b(?:we\s*-?\s*owe|due\s+bill)\b(?:\s+on\b)?\s*[:\-–—]*\s*(?P<body>.*)$",
+    r"^(?P<pre>.*?)\b(?:we\s*-?\s*owe|due\s+bill|(?:le\s+)?debemos)\b(?:\s+on\b)?\s*[:\-–—]*\s*"
+    r"(?P<body>.*)$",
+    re.I | re.S,
+)
+# iMessage and Android reactions relayed as texts: 'Liked "2231 done"', 'Reacted 👍 to "…"'.
+_TAPBACK_RE = re.compile(
+    r"^\s*(?:liked|loved|disliked|laughed at|emphasi[sz]ed|questioned|reacted \S{1,12} to)"
+    r"\s+[\"“”'‘’].*[\"“”'‘’]\s*$",
     re.I | re.S,
 )
 _BODY_EDGE = frozenset({"on", "for", "to", "of", ",", ":", "-", "in", "at", "about"})
@@ -103,6 +111,9 @@ def interpret(
     keyword = _compliance_keyword(text)
     if keyword is not None:
         return Interpretation(commands=[keyword])
+    if _TAPBACK_RE.match(text):
+        # A phone's reaction to an earlier text ("Liked “2231 done”") repeats it: not new news.
+        return Interpretation(commands=[])
     assembly = _Assembly(index, sender, context)
     for line_number, line in enumerate(split_lines(text)):
         if assembly.special_line(line, line_number):
@@ -122,7 +133,9 @@ def _compliance_keyword(text: str) -> Command | None:
         return OptIn()
     if phrase in HELP_WORDS:
         return Help()
-    if phrase in UNDO_PHRASES:
+    if phrase in UNDO_PHRASES or (
+        "undo" in words and len(words) <= 4 and set(words) - {"undo"} <= UNDO_EXTRA_WORDS
+    ):
         return Undo()
     return None
 
@@ -390,7 +403,16 @@ class _Assembly:
                 if intent.awaiting_items:
                     self.awaiting.append((unit, intent))  # items follow on the next lines
                 elif intent.items:
-                    self._add(OpenWork(**base, items=intent.items, approved=intent.approved))
+                    items = intent.items
+                    if intent.reminder:
+                        # "still needs the alignment": an item already open is not opened again.
+                        items = [
+                            item
+                            for item, words in zip(items, intent.item_words, strict=True)
+                            if match_open_item(words, unit).item is None
+                        ]
+                    if items:
+                        self._add(OpenWork(**base, items=items, approved=intent.approved))
             case "complete_work":
                 for item, words in zip(intent.items, intent.item_words, strict=True):
                     self._emit_completion(unit, item, words)

@@ -24,6 +24,23 @@ _VIN_PREFIXES = frozenset({"vin", "vin#", "vins"})
 # Numbers that follow these are repair orders, invoices, codes: never a unit.
 _REFERENCE_WORDS = frozenset(
     [
+        "offered",
+        "offer",
+        "paid",
+        "pay",
+        "payoff",
+        "price",
+        "priced",
+        "asking",
+        "otd",
+        "msrp",
+        "budget",
+        "payment",
+        "appraised",
+        "acv",
+        "bid",
+        "worth",
+        "kbb",
         "ro",
         "ro#",
         "po",
@@ -87,6 +104,15 @@ _MEASURE_WORDS = frozenset(
 )
 _TIME_WORDS = frozenset({"at", "by", "around", "@", "before", "after", "til", "till", "until"})
 _ARTICLES = frozenset({"the", "that", "this", "ur", "your", "el", "la", "da", "those", "our"})
+# Everyday-word models that do name the car after "the": "the charger is done", "the pilot to
+# inspection" (but "the edge" or "the one" stay words).
+_ARTICLE_MODELS = frozenset(
+    [
+        "charger", "pilot", "soul", "escape", "journey", "ranger", "compass", "fusion",
+        "traverse", "terrain", "canyon", "transit", "leaf", "atlas", "golf", "legacy", "ascent",
+        "passport", "encore", "mirage", "kicks", "liberty", "patriot", "venue",
+    ]
+)  # fmt: skip
 _GENERIC_MODEL_WORDS = frozenset({"grand", "model", "new", "super", "town", "santa", "range"})
 _UNIT_SHAPE_RE = re.compile(r"^[a-z]{0,3}\d+[a-z]{0,3}$")
 _HYPHENATED_STOCK_RE = re.compile(r"^(?:[a-z]{1,3}-\d+|\d+-[a-z]{1,3})$")
@@ -415,7 +441,9 @@ class UnitIndex:
             position += length
         if make is None and model_ids is None:
             return None
-        qualified = bool(colors or year or make)
+        qualified = bool(colors or year or make) or (
+            lows[start] in _ARTICLES and model_word in _ARTICLE_MODELS
+        )
         if model_word in COMMON_WORD_MODELS and not qualified:
             return None
         base = set(model_ids) if model_ids is not None else set(self._makes.get(make or "", ()))
