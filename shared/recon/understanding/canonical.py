@@ -126,6 +126,12 @@ def _in_context(ctoks: list[CTok], tokens: list[Token]) -> list[CTok]:
         following = ctoks[position + 1].canon if position + 1 < len(ctoks) else ""
         if ctok.canon in ("2", "4", "a", "para", "pa", "al") and following.startswith("@"):
             ctok.canon = "!to"
+        elif (
+            ctok.canon == "!fixed"
+            and tokens[ctok.start].low in POSITION_WORDS
+            and concepts_of([following])
+        ):
+            ctok.canon = tokens[ctok.start].low  # "rr brakes": rear, not remove-and-replace
         elif ctok.canon == "!back" and _person_back(ctoks, position, tokens):
             ctok.canon = "back"  # "back at 3", "be back in 10": a person, not a car
         elif ctok.canon == "!back" and following and concepts_of([following]):

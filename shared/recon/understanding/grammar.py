@@ -86,6 +86,7 @@ class Intent:
     body: str | None = None
     awaiting_items: bool = False  # "needs:" with the list on the following lines
     reminder: bool = False  # "still needs X": X may already be open, and is then not new
+    loose: bool = False  # a move read from a stage word alone, with no "to" or verb
 
 
 @dataclass(slots=True)
@@ -145,11 +146,23 @@ _R_SEND_WORK_FIRST = _re(
     rf"(?P<vendor>(?!for\b){_W}(?: (?!for\b){_W})*)(?= ,| !| @| ~|$)",
     "!to",
 )
+# Spanish "a": "mandé el 2240 a safelite".
+_R_SEND_ES = _re(
+    rf"(?P<verb>!send|!move|!drop) (?:(?:el|la|the) )?(?:a|al) (?P<vendor>{_W}(?: {_W})*)(?= ,| !| @| ~|$)",
+    "a",
+    "al",
+)
 _R_READY_FOR = _re(rf"!ready (?:for |!to |to )?{_STAGE}", "!ready")
 _R_LOT_READY = _re(r"@frontline !ready", "!ready")
 _R_STAGE_DONE = _re(rf"{_STAGE} (?:is )?(?:!done|!ready|!fixed)", "@")
 # Photos "up" (on the website) are photos done: "pics up for 5103", "4003 photos r up".
-_R_PHOTOS_UP = _re(r"@(?P<stage>photos) (?:is |are |r )?up\b", "@photos")
+_R_PHOTOS_UP = _re(r"@(?P<stage>photos) (?:is |are |r |were )?(?:up|taken)\b", "@photos")
+# An inspection result listed straight after it: "4800 insp done: tires, brakes, wipers".
+_R_INSPECTION_LIST = _re(
+    rf"(?:@inspection (?:is )?(?:!done|!ready)|!inspected) (?:with |w/ )?(?P<items>{_WL})$",
+    "!inspected",
+    "@",
+)
 _R_DONE_STAGE = _re(rf"(?:!done|!fixed) (?:with |w/ |on |de |con )?{_STAGE}", "@")
 _R_MOVE = _re(
     rf"(?:(?:!move|!send|!drop|!back|!ready) )*(?:!to|in|at|on|into|with|w/)(?: the)? {_STAGE}", "@"
@@ -161,7 +174,8 @@ _R_RETURN = _re(
     "!pickedup",
 )
 _R_PARTS_IN = _re(
-    r"!parts (?:is |are |r )?(?:!arrived|in)\b|!arrived (?:the |las |los )?!parts"
+    r"!parts (?:(?:for|on|del|de|para) )?(?:is |are |r )?(?:!arrived|in)\b"
+    r"|!arrived (?:the |las |los )?!parts"
     r"|!got (?:the |my |our |all |las )?!parts",
     "!parts",
 )
@@ -192,9 +206,10 @@ _R_PICKUP = _re(r"!pickup", "!pickup")
 _R_NEEDS = _re(rf"!needs(?P<items>(?: (?:{_W}|,|!bad))*)(?: (?:!done|!fixed))?", "!needs")
 _R_NEEDS_AFTER = _re(rf"(?P<items>{_WS}) !needsrep", "!needsrep")
 _R_ADD = _re(rf"!add (?P<items>{_WL})", "!add")
-_R_COMPLETE_DONE_WITH = _re(rf"!done (?:with|w/)(?: the)? (?P<items>{_WS})", "!done")
+# "done with the alignment", "done w brakes", "finished the alignment on 4101".
+_R_COMPLETE_DONE_WITH = _re(rf"!done (?:(?:with|w/|w|on) (?:the )?|the )(?P<items>{_WS})", "!done")
 _R_COMPLETE_AFTER = _re(rf"(?P<items>{_WS}) (?:!done|!fixed|!ready)", "!done", "!fixed", "!ready")
-_R_COMPLETE_IN = _re(rf"(?P<items>{_WS}) (?:in|on)(?= ,| !| @| ~|$)", "in", "on")
+_R_COMPLETE_IN = _re(rf"(?P<items>{_WS}) (?:in|on)(?= ,| !| @| ~| and |$)", "in", "on")
 _R_COMPLETE_BEFORE = _re(rf"!fixed (?P<items>{_WS})", "!fixed")
 _R_BARE_DONE = _re(r"!done|!ready|!fixed", "!done", "!ready", "!fixed")
 _R_ETA = _re(r"!eta ~d", "!eta")
@@ -386,9 +401,10 @@ def _send(reader: _Reader, intents: list[Intent], vendor_words: frozenset[str]) 
         intents.append(Intent("send_to_vendor", items=[d for d, _ in work]))
         reader.consume(sublet)
         return
-    match = reader.find(_R_SEND_WORK_FIRST) or reader.find(_R_SEND)
+    match = reader.find(_R_SEND_WORK_FIRST) or reader.find(_R_SEND) or reader.find(_R_SEND_ES)
     if match is None:
         return
+    work_group = match.group("work") if "work" in match.re.groupindex else None
     vendor_ctoks = _trim(reader.group(match, "vendor"))
     if not vendor_ctoks:
         return
@@ -396,7 +412,7 @@ def _send(reader: _Reader, intents: list[Intent], vendor_words: frozenset[str]) 
     vendorish = bool(vendor_canons & (VENDOR_WORDS | vendor_words)) or (
         " ".join(c.canon for c in vendor_ctoks) in vendor_words
     )
-    work = _items(reader, reader.group(match, "work"))
+    work = _items(reader, reader.group(match, "work")) if work_group else []
     if not vendorish and not (work and match.group("verb")):
         return
     intents.append(
@@ -410,6 +426,18 @@ def _send(reader: _Reader, intents: list[Intent], vendor_words: frozenset[str]) 
 
 
 def _moves_and_stage_done(reader: _Reader, intents: list[Intent]) -> None:
+    if match := reader.find(_R_INSPECTION_LIST):
+        pieces = _items(reader, reader.group(match, "items"))
+        if pieces and all(concepts_of(words) for _, words in pieces):
+            intents.append(
+                Intent(
+                    "open_work",
+                    items=[display for display, _ in pieces],
+                    item_words=[words for _, words in pieces],
+                )
+            )
+            intents.append(Intent("done", stage=Stage.INSPECTION))
+            reader.consume(match)
     for pattern in (_R_READY_FOR, _R_LOT_READY):
         while match := reader.find(pattern):
             stage = Stage.FRONTLINE if pattern is _R_LOT_READY else _stage(match)
@@ -610,7 +638,13 @@ def _completions(reader: _Reader, intents: list[Intent]) -> None:
 
 def _leftover_keywords(reader: _Reader, intents: list[Intent]) -> None:
     if match := reader.find(_R_BARE_DONE):
-        intents.append(Intent("done"))
+        left = {c.canon for a, c in zip(reader.alive, reader.ctoks, strict=True) if a}
+        # "rr brakes done": a repair verb left over beside the work it did is not the stage.
+        if not (
+            left & {"!done", "!ready"} == set()
+            and any(i.action == "complete_work" for i in intents)
+        ):
+            intents.append(Intent("done"))
         reader.consume(match)
         _consume_all(reader, ("!done", "!ready", "!fixed"))
     stages = {
@@ -621,7 +655,7 @@ def _leftover_keywords(reader: _Reader, intents: list[Intent]) -> None:
     if len(stages) == 1 and not any(
         i.action in ("move", "done", "send_to_vendor") for i in intents
     ):
-        intents.append(Intent("move", stage=stages.pop()))
+        intents.append(Intent("move", stage=stages.pop(), loose=True))
     if len(stages) <= 1:
         _consume_all(reader, tuple(f"@{stage.value}" for stage in Stage))
     if match := reader.find(_R_ETA):

@@ -99,6 +99,7 @@ _TAPBACK_RE = re.compile(
     r"\s+[\"“”'‘’].*[\"“”'‘’]\s*$",
     re.I | re.S,
 )
+_WHO_WORDS = frozenset({"who", "who's", "whos", "whose", "who’s"})
 _BODY_EDGE = frozenset({"on", "for", "to", "of", ",", ":", "-", "in", "at", "about"})
 _ARTICLE_RE = re.compile(r"^(?:a|an|the|some)\s+", re.I)
 _SPLIT_ITEMS_RE = re.compile(r"\s*(?:,|&|\+|\band\b|\by\b)\s*", re.I)
@@ -118,9 +119,35 @@ def interpret(
     for line_number, line in enumerate(split_lines(text)):
         if assembly.special_line(line, line_number):
             continue
-        for clause in split_clauses(line, line_number):
+        for clause in _join_trailing_units(split_clauses(line, line_number)):
             assembly.clause(clause)
     return assembly.finish()
+
+
+# A clause that is only stock numbers: "SOLD!! 4500" splits into "SOLD" and "4500".
+_UNITS_ONLY_RE = re.compile(
+    r"^[\s#]*(?:(?:stk|stock)\s*#?\s*)?[a-z]{0,3}-?\d{3,}[a-z]{0,3}"
+    r"(?:[\s,&+]+(?:and\s+|y\s+)?#?\s*[a-z]{0,3}-?\d{3,}[a-z]{0,3})*[\s!.]*$",
+    re.I,
+)
+_HAS_NUMBER_RE = re.compile(r"\d{3,}")
+
+
+def _join_trailing_units(clauses: list[Clause]) -> list[Clause]:
+    """ "SOLD!! 4500": the stock numbers after an exclamation belong to the words before."""
+    joined: list[Clause] = []
+    for clause in clauses:
+        if (
+            joined
+            and _UNITS_ONLY_RE.match(clause.text)
+            and not _HAS_NUMBER_RE.search(joined[-1].text)
+            and not joined[-1].is_question
+        ):
+            previous = joined[-1]
+            joined[-1] = Clause(f"{previous.text} {clause.text}", clause.is_question, previous.line)
+            continue
+        joined.append(clause)
+    return joined
 
 
 def _compliance_keyword(text: str) -> Command | None:
@@ -246,6 +273,10 @@ class _Assembly:
         if self._continues_list(ctoks, clause):
             return
         question_form = is_question(tokens, ctoks, clause.is_question)
+        if question_form and tokens[0].low in _WHO_WORDS:
+            # "who has the keys to 4003?": about a person, not the car's status.
+            self.unparsed = True
+            return
         for segment in segments(ctoks):
             if question_form:
                 reading = SegmentReading(
@@ -337,6 +368,10 @@ class _Assembly:
                 self.quiet = True
             elif reading.has_content:
                 self.unparsed = True
+            return None
+        if all(intent.loose for intent in intents):
+            # "shop is slammed today": a stage word alone, no car, no "to": not a move.
+            self.unparsed = True
             return None
         actions = {intent.action for intent in intents}
         if actions == {"status_query"}:

@@ -166,6 +166,9 @@ EXTRA_PHRASES: dict[str, str] = {
     "dropped it back": "!drop !back", "body shop": "bodyshop", "paint shop": "paintshop",
     "glass shop": "glassshop", "tire shop": "tireshop", "dent shop": "dentshop", "w/": "with",
     "w/o": "without", "u/": "under", "one sec": "",
+    # Back at the store from a vendor, not a move to the front line.
+    "back on the lot": "!back", "back at the lot": "!back", "back on lot": "!back",
+    "back at the dealership": "!back", "back at the store": "!back", "back here": "!back",
     # Dents "out" are the PDR done.
     "dents out": "dents !fixed", "dent out": "dent !fixed", "dings out": "dings !fixed",
     "dents are out": "dents !fixed", "dent is out": "dent !fixed",
