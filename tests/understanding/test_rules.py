@@ -705,3 +705,27 @@ class TestRulesFromTheHeldOutCorpus:
         assert only(read("parts for 4300 arrived", "parts")) == Unblock(
             unit_id=unit("4300").id, stock_number="4300", kind=BlockerKind.PARTS
         )
+
+    def test_a_description_beside_a_stock_number_must_agree_with_it(self) -> None:
+        assert only(read("silverado 7712 to pics", "porter")).stock_number == "7712"
+        assert only(read("white silverado 7710 back from dent pros", "porter")).stock_number == (
+            "7710"
+        )
+        conflict = read("the accord 2232 to pics", "porter")
+        assert not conflict.commands
+        assert conflict.question is not None
+        assert set(conflict.question.candidate_unit_ids) == {unit("2231").id, unit("2232").id}
+
+    def test_a_description_beside_an_unknown_number_is_not_applied(self) -> None:
+        result = read("the camry 2299 to pics", "porter")
+        assert not result.changes_units
+        assert result.unknown_numbers == ["2299"]
+
+    def test_an_aux_question_ending_in_yet_is_a_question(self) -> None:
+        assert isinstance(
+            only(read("did the parts for 4410B come in yet", "used_car_manager")), StatusQuery
+        )
+
+    def test_a_stage_word_with_a_colour_and_no_car_asks(self) -> None:
+        assert read("sold the white one", "sales").question is not None
+        assert read("SOLD!!", "sales", "4301").question is not None

@@ -218,8 +218,10 @@ def is_question(tokens: list[Token], ctoks: list[CTok], ended_with_mark: bool) -
             continue
         if low in AUX_QUESTION_STARTERS:
             following = ctoks[position + 1] if position + 1 < len(ctoks) else None
-            return following is not None and (
-                following.canon == UNIT or tokens[following.start].low in QUESTION_SUBJECTS
-            )
+            # "did the parts for 4410B come in yet": asking, even with no "?".
+            return (
+                following is not None
+                and (following.canon == UNIT or tokens[following.start].low in QUESTION_SUBJECTS)
+            ) or tokens[-1].low == "yet"
         return low in QUESTION_STARTERS or ctok.canon == "!status"
     return False

@@ -16,6 +16,7 @@ from recon.understanding.normalize import (
     Token,
     stage_of,
 )
+from recon.understanding.units import COLOR_WORDS
 from recon.understanding.vocabulary import (
     FILLERS,
     VENDOR_WORDS,
@@ -97,6 +98,7 @@ class SegmentReading:
     thanks: bool = False
     acked: bool = False
     has_content: bool = False  # words left over that meant nothing to the rules
+    describes_car: bool = False  # a colour or "one" left over: "sold the white one"
 
 
 # ---------------------------------------------------------------------------- reading rules
@@ -333,6 +335,10 @@ def read_segment(
     if reader.has("!status") and not intents:
         intents.append(Intent("status_query"))
     reading.has_content = reader.leftover_content()
+    reading.describes_car = any(
+        alive and (c.canon in COLOR_WORDS or c.canon == "one")
+        for alive, c in zip(reader.alive, reader.ctoks, strict=True)
+    )
     return reading
 
 

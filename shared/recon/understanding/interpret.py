@@ -369,8 +369,13 @@ class _Assembly:
             elif reading.has_content:
                 self.unparsed = True
             return None
-        if all(intent.loose for intent in intents):
-            # "shop is slammed today": a stage word alone, no car, no "to": not a move.
+        if (
+            all(intent.loose for intent in intents)
+            and reading.has_content
+            and not reading.describes_car
+        ):
+            # "shop is slammed today": a stage word among other words, no car, no "to": not a
+            # move. A bare "sold!" is, and asks which car.
             self.unparsed = True
             return None
         actions = {intent.action for intent in intents}
