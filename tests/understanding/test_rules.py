@@ -529,3 +529,203 @@ class TestInterpretationModel:
     def test_photo_unit_is_the_one_unit_named(self) -> None:
         assert read("2232 done", "detailer").photo_unit is not None
         assert read("2232 3088 done", "detailer").photo_unit is None
+
+
+class TestRulesFromTheHeldOutCorpus:
+    """Rules added for texts the first corpus never had (tests/understanding/corpus_heldout.yaml)."""
+
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("2232done", ["2232", "done"]),
+            ("done2232", ["done", "2232"]),
+            ("stk2232", ["stk", "2232"]),
+            ("4300parts", ["4300", "parts"]),
+            ("2nd", ["2nd"]),
+            ("45k", ["45k"]),
+            ("p0420", ["p0420"]),
+            ("4410b", ["4410b"]),
+        ],
+    )
+    def test_a_number_glued_to_a_known_word_is_two_words(
+        self, text: str, expected: list[str]
+    ) -> None:
+        assert [t.low for t in tokenize(text)] == expected
+
+    def test_glued_texts_read_as_spaced_ones(self) -> None:
+        assert only(read("2232done", "detailer")) == Done(
+            unit_id=unit("2232").id, stock_number="2232", stage=Stage.DETAIL
+        )
+        assert only(read("stk2232 to pics", "porter")).to_stage == Stage.PHOTOS
+
+    def test_possessive_s_is_the_word_then_is(self) -> None:
+        assert [t.low for t in tokenize("battery's in")] == ["battery", "is", "in"]
+        assert [t.low for t in tokenize("where's")] == ["where's"]
+
+    def test_two_stock_numbers_with_a_slash_are_two_units(self) -> None:
+        assert stocks(read("2232/3088 done", "detailer")) == ["2232", "3088"]
+        assert [t.low for t in tokenize("12/10 245/45r19")] == ["12/10", "245/45r19"]
+
+    def test_four_letter_words_are_only_corrected_when_two_letters_are_swapped(self) -> None:
+        assert correct("doen") == "done"
+        assert correct("spot") is None  # not "shot"
+        assert not read("put 2232 in spot 14", "porter").changes_units
+
+    def test_a_typo_equally_near_two_meanings_takes_the_one_ending_alike(self) -> None:
+        assert correct("inspectd") == "inspected"
+
+    @pytest.mark.parametrize(
+        ("text", "item"),
+        [
+            ("3077 timing cover resealed", "timing cover reseal"),
+            ("bumper on 4900 painted", "rear bumper paint"),
+            ("7710 dents are out", "door dent PDR"),
+        ],
+    )
+    def test_shop_and_body_participles_complete_the_item(self, text: str, item: str) -> None:
+        command = only(read(text, "vendor"))
+        assert isinstance(command, CompleteWork)
+        assert command.item == item
+
+    def test_two_verbs_of_one_job_complete_it_once(self) -> None:
+        assert only(read("mounted and balanced 4 tires on 5000")).item == "4 tires"
+
+    def test_done_with_the_item_after_it_completes_the_item(self) -> None:
+        assert only(read("finished the alignment on 4101")).item == "alignment"
+        assert only(read("2231 done w brakes")).item == "front brakes"
+        assert isinstance(only(read("5101 done keys in the box", "detailer")), Done)
+
+    def test_a_position_word_before_a_part_is_not_a_stage_or_a_verb(self) -> None:
+        assert only(read("2231 did the front brakes")).item == "front brakes"
+        assert only(read("4700 rr brakes done")).item == "rear brakes"
+
+    def test_photos_up_or_taken_are_photos_done(self) -> None:
+        for text in ("pics up for 5103", "5103 photos r up", "5103 pictures taken"):
+            assert only(read(text, "photographer")) == Done(
+                unit_id=unit("5103").id, stock_number="5103", stage=Stage.PHOTOS
+            )
+
+    def test_a_part_not_here_yet_blocks_with_its_eta(self) -> None:
+        command = only(read("4002 compressor wont be here till monday", "parts"))
+        assert isinstance(command, Block)
+        assert (command.kind, command.eta, command.note) == (
+            BlockerKind.PARTS,
+            date(2025, 12, 8),
+            "compressor",
+        )
+
+    def test_still_waiting_keeps_the_kind_the_car_waits_for(self) -> None:
+        assert only(read("4410B still waiting eta fri", "parts")).kind == BlockerKind.PARTS
+
+    def test_inspection_followed_by_its_list_opens_the_items(self) -> None:
+        result = read("4800 insp done: tires, brakes, wipers")
+        assert [c.action for c in result.commands] == ["open_work", "done"]
+        assert result.commands[0].items == ["tires", "brakes", "wipers"]
+
+    def test_still_needs_an_open_item_opens_nothing_new(self) -> None:
+        result = read("2231 brakes done but it still needs the alignment")
+        assert [c.action for c in result.commands] == ["complete_work"]
+        assert only(read("2231 still needs wipers")).items == ["wipers"]
+
+    def test_operations_stay_with_their_part(self) -> None:
+        assert only(read("5200 needs coolant flush")).items == ["coolant flush"]
+
+    @pytest.mark.parametrize(
+        ("text", "stock"),
+        [
+            ("picked the wrangler up from safelite", "6130"),
+            ("3050 is back on the lot", "3050"),
+        ],
+    )
+    def test_more_ways_a_car_comes_back(self, text: str, stock: str) -> None:
+        command = only(read(text, "porter"))
+        assert isinstance(command, SubletReturn)
+        assert command.stock_number == stock
+
+    def test_back_at_a_time_is_a_person_not_a_car(self) -> None:
+        result = read("back at 3", "porter", "7710")
+        assert not result.commands and result.question is None
+        assert result.not_understood
+
+    def test_up_front_is_not_the_front_line(self) -> None:
+        assert not read("can u pull 4301 up front for a test drive at 2", "sales").changes_units
+
+    def test_article_makes_an_everyday_word_model_a_car(self) -> None:
+        assert only(read("the charger is done")).stock_number == "5000"
+        assert only(read("the pilot to inspection", "porter")).stock_number == "T12045"
+        assert read("pdr on the edge").question is not None or not read("pdr on the edge").commands
+
+    def test_four_before_a_stage_is_for(self) -> None:
+        assert only(read("5101 ready 4 pics", "used_car_manager")).to_stage == Stage.PHOTOS
+
+    def test_price_words_keep_numbers_from_being_stock_numbers(self) -> None:
+        assert read("customer offered 18500 for 4301", "sales").unknown_numbers == []
+
+    def test_sending_with_the_work_before_the_vendor_or_in_spanish(self) -> None:
+        assert only(read("send 4003 out for pdr to dent pros", "used_car_manager")) == (
+            SendToVendor(
+                unit_id=unit("4003").id, stock_number="4003", vendor="dent pros", work=["pdr"]
+            )
+        )
+        assert only(read("mandé el 2240 a safelite", "porter")).vendor == "safelite"
+
+    def test_phone_reactions_change_nothing(self) -> None:
+        for text in ("Liked “2231 done”", 'Loved "4300 parts in"', "Reacted 👍 to “2232 done”"):
+            result = read(text, "technician")
+            assert not result.commands and result.question is None
+
+    @pytest.mark.parametrize("text", ["undo last one", "oops undo that", "pls undo"])
+    def test_undo_with_a_few_words_around_it(self, text: str) -> None:
+        assert read(text).commands == [Undo()]
+
+    def test_undo_inside_a_real_text_is_not_undo(self) -> None:
+        assert read("undo the alignment on 2231 we didnt do it").commands != [Undo()]
+
+    def test_more_acks_questions_and_we_owes(self) -> None:
+        assert only(read("gotcha 7715", "sales")) == Ack(
+            unit_id=unit("7715").id, stock_number="7715"
+        )
+        assert isinstance(only(read("whens the tahoe gonna be done", "sales")), StatusQuery)
+        assert only(read("debemos tapetes 4301", "sales")).item == "tapetes"
+
+    def test_who_questions_are_not_status_questions(self) -> None:
+        result = read("Who's got the keys to 4003?", "sales")
+        assert not result.commands and result.not_understood
+
+    def test_a_stage_word_alone_with_no_car_is_explained_not_asked(self) -> None:
+        result = read("shop is slammed today")
+        assert result.question is None and result.not_understood
+        assert read("to the shop").question is not None
+
+    def test_stock_numbers_after_an_exclamation_belong_to_the_words_before(self) -> None:
+        assert only(read("SOLD!! 4500", "sales")).to_stage == Stage.SOLD
+        assert stocks(read("2231 brakes done! 4101 waiting on parts")) == ["2231", "4101"]
+
+    def test_parts_for_a_car_arrived(self) -> None:
+        assert only(read("parts for 4300 arrived", "parts")) == Unblock(
+            unit_id=unit("4300").id, stock_number="4300", kind=BlockerKind.PARTS
+        )
+
+    def test_a_description_beside_a_stock_number_must_agree_with_it(self) -> None:
+        assert only(read("silverado 7712 to pics", "porter")).stock_number == "7712"
+        assert only(read("white silverado 7710 back from dent pros", "porter")).stock_number == (
+            "7710"
+        )
+        conflict = read("the accord 2232 to pics", "porter")
+        assert not conflict.commands
+        assert conflict.question is not None
+        assert set(conflict.question.candidate_unit_ids) == {unit("2231").id, unit("2232").id}
+
+    def test_a_description_beside_an_unknown_number_is_not_applied(self) -> None:
+        result = read("the camry 2299 to pics", "porter")
+        assert not result.changes_units
+        assert result.unknown_numbers == ["2299"]
+
+    def test_an_aux_question_ending_in_yet_is_a_question(self) -> None:
+        assert isinstance(
+            only(read("did the parts for 4410B come in yet", "used_car_manager")), StatusQuery
+        )
+
+    def test_a_stage_word_with_a_colour_and_no_car_asks(self) -> None:
+        assert read("sold the white one", "sales").question is not None
+        assert read("SOLD!!", "sales", "4301").question is not None

@@ -17,6 +17,7 @@ from recon.understanding.units import Mention
 from recon.understanding.vocabulary import (
     AUX_QUESTION_STARTERS,
     FILLERS,
+    POSITION_WORDS,
     QUESTION_STARTERS,
     QUESTION_SUBJECTS,
     SYMBOLS,
@@ -80,6 +81,8 @@ def canonicalize(
             position += 1
             continue
         length, canonical = _phrase_at(lows, position)
+        if canonical.startswith("@") and _names_a_part(lows, position, length):
+            length, canonical = 0, ""
         if length == 0:
             length, canonical = 1, _word(token.low)
         for part in canonical.split():
@@ -96,6 +99,17 @@ def _phrase_at(lows: list[str], position: int) -> tuple[int, str]:
     return 0, ""
 
 
+def _names_a_part(lows: list[str], position: int, length: int) -> bool:
+    """ "did the front brakes": a stage phrase ending in a position word ("the front") that goes
+    on to name a part is where the part is, not a stage."""
+    end = position + length
+    return (
+        lows[end - 1] in POSITION_WORDS
+        and end < len(lows)
+        and bool(concepts_of(lows[end : end + 2]) or lows[end] in POSITION_WORDS)
+    )
+
+
 def _word(low: str) -> str:
     if low.endswith(("'ll", "’ll")):
         return "!will"
@@ -110,8 +124,16 @@ def _in_context(ctoks: list[CTok], tokens: list[Token]) -> list[CTok]:
     "back glass" (a part, not a return)."""
     for position, ctok in enumerate(ctoks):
         following = ctoks[position + 1].canon if position + 1 < len(ctoks) else ""
-        if ctok.canon in ("2", "a", "para", "pa", "al") and following.startswith("@"):
+        if ctok.canon in ("2", "4", "a", "para", "pa", "al") and following.startswith("@"):
             ctok.canon = "!to"
+        elif (
+            ctok.canon == "!fixed"
+            and tokens[ctok.start].low in POSITION_WORDS
+            and concepts_of([following])
+        ):
+            ctok.canon = tokens[ctok.start].low  # "rr brakes": rear, not remove-and-replace
+        elif ctok.canon == "!back" and _person_back(ctoks, position, tokens):
+            ctok.canon = "back"  # "back at 3", "be back in 10": a person, not a car
         elif ctok.canon == "!back" and following and concepts_of([following]):
             ctok.canon = "back"
         elif ctok.canon == "!back" and position > 0 and ctoks[position - 1].canon in _PLACE_WORDS:
@@ -119,6 +141,30 @@ def _in_context(ctoks: list[CTok], tokens: list[Token]) -> list[CTok]:
         elif ctok.canon == "!shot" and position > 0 and ctoks[position - 1].canon == "!move":
             ctok.canon = "!done"
     return ctoks
+
+
+_TIME_LEADS = frozenset({"at", "by", "around", "in", "before", "after"})
+_TIME_NOUNS = frozenset({"noon", "lunch", "few", "bit", "sec", "min", "mins", "minutes", "hour"})
+
+
+def _person_back(ctoks: list[CTok], position: int, tokens: list[Token]) -> bool:
+    """ "back at 3", "back in 10 min", "back by noon": a time of day follows, not a vendor."""
+    if position + 1 >= len(ctoks) or ctoks[position + 1].canon not in _TIME_LEADS:
+        return False
+    after = ctoks[position + 1].end
+    if after >= len(tokens):
+        return False
+    token = tokens[after]
+    if token.kind == "time" or token.low in _TIME_NOUNS:
+        return True
+    return token.low.isdigit() and len(token.low) <= 4 and _clockish(token.low)
+
+
+def _clockish(digits: str) -> bool:
+    if len(digits) <= 2:
+        return int(digits) <= 60
+    hours, minutes = int(digits[:-2]), int(digits[-2:])
+    return 1 <= hours <= 12 and minutes < 60
 
 
 def group_units(ctoks: list[CTok]) -> list[CTok]:
@@ -172,8 +218,10 @@ def is_question(tokens: list[Token], ctoks: list[CTok], ended_with_mark: bool) -
             continue
         if low in AUX_QUESTION_STARTERS:
             following = ctoks[position + 1] if position + 1 < len(ctoks) else None
-            return following is not None and (
-                following.canon == UNIT or tokens[following.start].low in QUESTION_SUBJECTS
-            )
+            # "did the parts for 4410B come in yet": asking, even with no "?".
+            return (
+                following is not None
+                and (following.canon == UNIT or tokens[following.start].low in QUESTION_SUBJECTS)
+            ) or tokens[-1].low == "yet"
         return low in QUESTION_STARTERS or ctok.canon == "!status"
     return False

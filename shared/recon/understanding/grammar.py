@@ -16,6 +16,7 @@ from recon.understanding.normalize import (
     Token,
     stage_of,
 )
+from recon.understanding.units import COLOR_WORDS
 from recon.understanding.vocabulary import (
     FILLERS,
     VENDOR_WORDS,
@@ -85,6 +86,8 @@ class Intent:
     eta: date | None = None
     body: str | None = None
     awaiting_items: bool = False  # "needs:" with the list on the following lines
+    reminder: bool = False  # "still needs X": X may already be open, and is then not new
+    loose: bool = False  # a move read from a stage word alone, with no "to" or verb
 
 
 @dataclass(slots=True)
@@ -95,6 +98,7 @@ class SegmentReading:
     thanks: bool = False
     acked: bool = False
     has_content: bool = False  # words left over that meant nothing to the rules
+    describes_car: bool = False  # a colour or "one" left over: "sold the white one"
 
 
 # ---------------------------------------------------------------------------- reading rules
@@ -138,21 +142,42 @@ _R_SEND = _re(
     "!to",
     "at",
 )
+# The work before the vendor: "send 4003 out for pdr to dent pros".
+_R_SEND_WORK_FIRST = _re(
+    rf"(?P<verb>!send|!move|!drop) (?:out )?for (?P<work>{_WL}) !to "
+    rf"(?P<vendor>(?!for\b){_W}(?: (?!for\b){_W})*)(?= ,| !| @| ~|$)",
+    "!to",
+)
+# Spanish "a": "mandé el 2240 a safelite".
+_R_SEND_ES = _re(
+    rf"(?P<verb>!send|!move|!drop) (?:(?:el|la|the) )?(?:a|al) (?P<vendor>{_W}(?: {_W})*)(?= ,| !| @| ~|$)",
+    "a",
+    "al",
+)
 _R_READY_FOR = _re(rf"!ready (?:for |!to |to )?{_STAGE}", "!ready")
 _R_LOT_READY = _re(r"@frontline !ready", "!ready")
 _R_STAGE_DONE = _re(rf"{_STAGE} (?:is )?(?:!done|!ready|!fixed)", "@")
+# Photos "up" (on the website) are photos done: "pics up for 5103", "4003 photos r up".
+_R_PHOTOS_UP = _re(r"@(?P<stage>photos) (?:is |are |r |were )?(?:up|taken)\b", "@photos")
+# An inspection result listed straight after it: "4800 insp done: tires, brakes, wipers".
+_R_INSPECTION_LIST = _re(
+    rf"(?:@inspection (?:is )?(?:!done|!ready)|!inspected) (?:with |w/ )?(?P<items>{_WL})$",
+    "!inspected",
+    "@",
+)
 _R_DONE_STAGE = _re(rf"(?:!done|!fixed) (?:with |w/ |on |de |con )?{_STAGE}", "@")
 _R_MOVE = _re(
     rf"(?:(?:!move|!send|!drop|!back|!ready) )*(?:!to|in|at|on|into|with|w/)(?: the)? {_STAGE}", "@"
 )
 _R_RETURN = _re(
     rf"(?:(?:!got|!drop|!move|!send) )?!back(?: from (?P<vendor>{_WS}))?"
-    rf"|!pickedup from (?P<picked_from>{_WS})",
+    rf"|!pickedup (?:up )?from (?P<picked_from>{_WS})",
     "!back",
     "!pickedup",
 )
 _R_PARTS_IN = _re(
-    r"!parts (?:is |are |r )?(?:!arrived|in)\b|!arrived (?:the |las |los )?!parts"
+    r"!parts (?:(?:for|on|del|de|para) )?(?:is |are |r )?(?:!arrived|in)\b"
+    r"|!arrived (?:the |las |los )?!parts"
     r"|!got (?:the |my |our |all |las )?!parts",
     "!parts",
 )
@@ -171,6 +196,10 @@ _R_ORDERED = _re(
     "!ordered",
 )
 _R_ITEM_ETA = _re(rf"(?P<what>{_WS}|!parts) !eta ~d", "!eta")
+# A part that has not come: "compressor wont be here till monday", "parts not here yet".
+_R_NOT_YET = _re(
+    rf"(?:(?P<what>{_WS}|!parts) )?(?:is |are )?!notyet(?: (?:!eta|by|on))?", "!notyet"
+)
 _R_NEEDS_PARTS = _re(r"(?:!needs|!hold) (?:for |on )?(?:the |some )?!parts", "!needs", "!hold")
 _R_INSPECTED = _re(r"!inspected", "!inspected")
 _R_ITEM_BAD = _re(rf"(?P<items>{_WS}) (?:!bad|!shot)(?: !needsrep)?", "!bad", "!shot")
@@ -179,9 +208,10 @@ _R_PICKUP = _re(r"!pickup", "!pickup")
 _R_NEEDS = _re(rf"!needs(?P<items>(?: (?:{_W}|,|!bad))*)(?: (?:!done|!fixed))?", "!needs")
 _R_NEEDS_AFTER = _re(rf"(?P<items>{_WS}) !needsrep", "!needsrep")
 _R_ADD = _re(rf"!add (?P<items>{_WL})", "!add")
-_R_COMPLETE_DONE_WITH = _re(rf"!done (?:with|w/)(?: the)? (?P<items>{_WS})", "!done")
+# "done with the alignment", "done w brakes", "finished the alignment on 4101".
+_R_COMPLETE_DONE_WITH = _re(rf"!done (?:(?:with|w/|w|on) (?:the )?|the )(?P<items>{_WS})", "!done")
 _R_COMPLETE_AFTER = _re(rf"(?P<items>{_WS}) (?:!done|!fixed|!ready)", "!done", "!fixed", "!ready")
-_R_COMPLETE_IN = _re(rf"(?P<items>{_WS}) (?:in|on)(?= ,| !| @| ~|$)", "in", "on")
+_R_COMPLETE_IN = _re(rf"(?P<items>{_WS}) (?:in|on)(?= ,| !| @| ~| and |$)", "in", "on")
 _R_COMPLETE_BEFORE = _re(rf"!fixed (?P<items>{_WS})", "!fixed")
 _R_BARE_DONE = _re(r"!done|!ready|!fixed", "!done", "!ready", "!fixed")
 _R_ETA = _re(r"!eta ~d", "!eta")
@@ -305,6 +335,10 @@ def read_segment(
     if reader.has("!status") and not intents:
         intents.append(Intent("status_query"))
     reading.has_content = reader.leftover_content()
+    reading.describes_car = any(
+        alive and (c.canon in COLOR_WORDS or c.canon == "one")
+        for alive, c in zip(reader.alive, reader.ctoks, strict=True)
+    )
     return reading
 
 
@@ -373,9 +407,10 @@ def _send(reader: _Reader, intents: list[Intent], vendor_words: frozenset[str]) 
         intents.append(Intent("send_to_vendor", items=[d for d, _ in work]))
         reader.consume(sublet)
         return
-    match = reader.find(_R_SEND)
+    match = reader.find(_R_SEND_WORK_FIRST) or reader.find(_R_SEND) or reader.find(_R_SEND_ES)
     if match is None:
         return
+    work_group = match.group("work") if "work" in match.re.groupindex else None
     vendor_ctoks = _trim(reader.group(match, "vendor"))
     if not vendor_ctoks:
         return
@@ -383,7 +418,7 @@ def _send(reader: _Reader, intents: list[Intent], vendor_words: frozenset[str]) 
     vendorish = bool(vendor_canons & (VENDOR_WORDS | vendor_words)) or (
         " ".join(c.canon for c in vendor_ctoks) in vendor_words
     )
-    work = _items(reader, reader.group(match, "work"))
+    work = _items(reader, reader.group(match, "work")) if work_group else []
     if not vendorish and not (work and match.group("verb")):
         return
     intents.append(
@@ -397,12 +432,24 @@ def _send(reader: _Reader, intents: list[Intent], vendor_words: frozenset[str]) 
 
 
 def _moves_and_stage_done(reader: _Reader, intents: list[Intent]) -> None:
+    if match := reader.find(_R_INSPECTION_LIST):
+        pieces = _items(reader, reader.group(match, "items"))
+        if pieces and all(concepts_of(words) for _, words in pieces):
+            intents.append(
+                Intent(
+                    "open_work",
+                    items=[display for display, _ in pieces],
+                    item_words=[words for _, words in pieces],
+                )
+            )
+            intents.append(Intent("done", stage=Stage.INSPECTION))
+            reader.consume(match)
     for pattern in (_R_READY_FOR, _R_LOT_READY):
         while match := reader.find(pattern):
             stage = Stage.FRONTLINE if pattern is _R_LOT_READY else _stage(match)
             intents.append(Intent("move", stage=stage))
             reader.consume(match)
-    for pattern in (_R_STAGE_DONE, _R_DONE_STAGE):
+    for pattern in (_R_STAGE_DONE, _R_DONE_STAGE, _R_PHOTOS_UP):
         while match := reader.find(pattern):
             intents.append(Intent("done", stage=_stage(match)))
             reader.consume(match)
@@ -469,6 +516,12 @@ def _blockers(reader: _Reader, intents: list[Intent], vendor_words: frozenset[st
         reader.consume(match)
         _consume_all(reader, ("!hold", "!eta"))
         return
+    if match := reader.find(_R_NOT_YET):
+        what = _trim(reader.group(match, "what"))
+        intents.append(_parts_block(reader, what if concepts_of(_canons(what)) else [], eta))
+        reader.consume(match)
+        _consume_all(reader, ("!eta",))
+        return
     if (match := reader.find(_R_ITEM_ETA)) and (
         match.group("what") == "!parts" or concepts_of(match.group("what").split())
     ):
@@ -486,7 +539,7 @@ def _waiting_on(
     if "!parts" in canons or concepts_of(canons):
         return _parts_block(reader, what, eta)
     if not what:
-        return Intent("block", kind=BlockerKind.OTHER, eta=eta)
+        return Intent("block", eta=eta)  # "still waiting": on what the car already waits for
     return Intent("block", kind=BlockerKind.OTHER, note=reader.display(what), eta=eta)
 
 
@@ -530,6 +583,8 @@ def _needs(reader: _Reader, intents: list[Intent]) -> None:
             intents.append(Intent("open_work", awaiting_items=True))
         elif not _open(reader, intents, items):
             break  # not work ("needs it for a customer"): left unread and explained back
+        elif _after_still(reader, trigger):
+            intents[-1].reminder = True
         reader.consume(match)
     for pattern in (_R_NEEDS_AFTER, _R_ADD):
         while match := reader.find(pattern):
@@ -539,6 +594,11 @@ def _needs(reader: _Reader, intents: list[Intent]) -> None:
     if (match := reader.find(_R_ITEM_BAD)) and concepts_of(match.group("items").split()):
         _open(reader, intents, reader.group(match, "items"))
         reader.consume(match)
+
+
+def _after_still(reader: _Reader, trigger: CTok) -> bool:
+    position = reader.ctoks.index(trigger)
+    return position > 0 and reader.ctoks[position - 1].canon in ("still", "todavia")
 
 
 def _is_personal_need(reader: _Reader, trigger: CTok, items: list[CTok]) -> bool:
@@ -555,7 +615,13 @@ def _is_personal_need(reader: _Reader, trigger: CTok, items: list[CTok]) -> bool
     return not names_a_unit and not concepts_of([c.canon for c in items])
 
 
+_R_DOUBLE_DONE = _re(r"(?:!fixed|!done) (?:and |, |y |& )(?=!fixed|!done)", "!fixed", "!done")
+
+
 def _completions(reader: _Reader, intents: list[Intent]) -> None:
+    # "mounted and balanced 4 tires": two verbs of one job.
+    while match := reader.find(_R_DOUBLE_DONE):
+        reader.consume(match)
     if (match := reader.find(_R_COMPLETE_DONE_WITH)) and concepts_of(match.group("items").split()):
         for display, words in _items(reader, reader.group(match, "items")):
             intents.append(Intent("complete_work", items=[display], item_words=[words]))
@@ -578,7 +644,13 @@ def _completions(reader: _Reader, intents: list[Intent]) -> None:
 
 def _leftover_keywords(reader: _Reader, intents: list[Intent]) -> None:
     if match := reader.find(_R_BARE_DONE):
-        intents.append(Intent("done"))
+        left = {c.canon for a, c in zip(reader.alive, reader.ctoks, strict=True) if a}
+        # "rr brakes done": a repair verb left over beside the work it did is not the stage.
+        if not (
+            left & {"!done", "!ready"} == set()
+            and any(i.action == "complete_work" for i in intents)
+        ):
+            intents.append(Intent("done"))
         reader.consume(match)
         _consume_all(reader, ("!done", "!ready", "!fixed"))
     stages = {
@@ -589,7 +661,7 @@ def _leftover_keywords(reader: _Reader, intents: list[Intent]) -> None:
     if len(stages) == 1 and not any(
         i.action in ("move", "done", "send_to_vendor") for i in intents
     ):
-        intents.append(Intent("move", stage=stages.pop()))
+        intents.append(Intent("move", stage=stages.pop(), loose=True))
     if len(stages) <= 1:
         _consume_all(reader, tuple(f"@{stage.value}" for stage in Stage))
     if match := reader.find(_R_ETA):
@@ -604,6 +676,10 @@ def _leftover_keywords(reader: _Reader, intents: list[Intent]) -> None:
 
 
 # ---------------------------------------------------------------------------- helpers
+
+
+def _canons(ctoks: list[CTok]) -> list[str]:
+    return [c.canon for c in ctoks]
 
 
 def _stage(match: re.Match[str]) -> Stage:

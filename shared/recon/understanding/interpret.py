@@ -60,6 +60,7 @@ from recon.understanding.vocabulary import (
     HELP_WORDS,
     OPT_IN_WORDS,
     OPT_OUT_WORDS,
+    UNDO_EXTRA_WORDS,
     UNDO_PHRASES,
 )
 from recon.understanding.work import match_open_item, vendor_items, words_of
@@ -88,9 +89,17 @@ _NOTE_RE = re.compile(
     r"^(?P<pre>.*?)\b(?:notes?|nota|fyi)\b\s*[:\-–—]*\s*(?P<body>.*)$", re.I | re.S
 )
 _WE_OWE_RE = re.compile(
-    r"^(?P<pre>.*?)\b(?:we\s*-?\s*owe|due\s+bill)\b(?:\s+on\b)?\s*[:\-–—]*\s*(?P<body>.*)$",
+    r"^(?P<pre>.*?)\b(?:we\s*-?\s*owe|due\s+bill|(?:le\s+)?debemos)\b(?:\s+on\b)?\s*[:\-–—]*\s*"
+    r"(?P<body>.*)$",
     re.I | re.S,
 )
+# iMessage and Android reactions relayed as texts: 'Liked "2231 done"', 'Reacted 👍 to "…"'.
+_TAPBACK_RE = re.compile(
+    r"^\s*(?:liked|loved|disliked|laughed at|emphasi[sz]ed|questioned|reacted \S{1,12} to)"
+    r"\s+[\"“”'‘’].*[\"“”'‘’]\s*$",
+    re.I | re.S,
+)
+_WHO_WORDS = frozenset({"who", "who's", "whos", "whose", "who’s"})
 _BODY_EDGE = frozenset({"on", "for", "to", "of", ",", ":", "-", "in", "at", "about"})
 _ARTICLE_RE = re.compile(r"^(?:a|an|the|some)\s+", re.I)
 _SPLIT_ITEMS_RE = re.compile(r"\s*(?:,|&|\+|\band\b|\by\b)\s*", re.I)
@@ -103,13 +112,42 @@ def interpret(
     keyword = _compliance_keyword(text)
     if keyword is not None:
         return Interpretation(commands=[keyword])
+    if _TAPBACK_RE.match(text):
+        # A phone's reaction to an earlier text ("Liked “2231 done”") repeats it: not new news.
+        return Interpretation(commands=[])
     assembly = _Assembly(index, sender, context)
     for line_number, line in enumerate(split_lines(text)):
         if assembly.special_line(line, line_number):
             continue
-        for clause in split_clauses(line, line_number):
+        for clause in _join_trailing_units(split_clauses(line, line_number)):
             assembly.clause(clause)
     return assembly.finish()
+
+
+# A clause that is only stock numbers: "SOLD!! 4500" splits into "SOLD" and "4500".
+_UNITS_ONLY_RE = re.compile(
+    r"^[\s#]*(?:(?:stk|stock)\s*#?\s*)?[a-z]{0,3}-?\d{3,}[a-z]{0,3}"
+    r"(?:[\s,&+]+(?:and\s+|y\s+)?#?\s*[a-z]{0,3}-?\d{3,}[a-z]{0,3})*[\s!.]*$",
+    re.I,
+)
+_HAS_NUMBER_RE = re.compile(r"\d{3,}")
+
+
+def _join_trailing_units(clauses: list[Clause]) -> list[Clause]:
+    """ "SOLD!! 4500": the stock numbers after an exclamation belong to the words before."""
+    joined: list[Clause] = []
+    for clause in clauses:
+        if (
+            joined
+            and _UNITS_ONLY_RE.match(clause.text)
+            and not _HAS_NUMBER_RE.search(joined[-1].text)
+            and not joined[-1].is_question
+        ):
+            previous = joined[-1]
+            joined[-1] = Clause(f"{previous.text} {clause.text}", clause.is_question, previous.line)
+            continue
+        joined.append(clause)
+    return joined
 
 
 def _compliance_keyword(text: str) -> Command | None:
@@ -122,7 +160,9 @@ def _compliance_keyword(text: str) -> Command | None:
         return OptIn()
     if phrase in HELP_WORDS:
         return Help()
-    if phrase in UNDO_PHRASES:
+    if phrase in UNDO_PHRASES or (
+        "undo" in words and len(words) <= 4 and set(words) - {"undo"} <= UNDO_EXTRA_WORDS
+    ):
         return Undo()
     return None
 
@@ -233,6 +273,10 @@ class _Assembly:
         if self._continues_list(ctoks, clause):
             return
         question_form = is_question(tokens, ctoks, clause.is_question)
+        if question_form and tokens[0].low in _WHO_WORDS:
+            # "who has the keys to 4003?": about a person, not the car's status.
+            self.unparsed = True
+            return
         for segment in segments(ctoks):
             if question_form:
                 reading = SegmentReading(
@@ -325,6 +369,15 @@ class _Assembly:
             elif reading.has_content:
                 self.unparsed = True
             return None
+        if (
+            all(intent.loose for intent in intents)
+            and reading.has_content
+            and not reading.describes_car
+        ):
+            # "shop is slammed today": a stage word among other words, no car, no "to": not a
+            # move. A bare "sold!" is, and asks which car.
+            self.unparsed = True
+            return None
         actions = {intent.action for intent in intents}
         if actions == {"status_query"}:
             if recent:
@@ -390,7 +443,16 @@ class _Assembly:
                 if intent.awaiting_items:
                     self.awaiting.append((unit, intent))  # items follow on the next lines
                 elif intent.items:
-                    self._add(OpenWork(**base, items=intent.items, approved=intent.approved))
+                    items = intent.items
+                    if intent.reminder:
+                        # "still needs the alignment": an item already open is not opened again.
+                        items = [
+                            item
+                            for item, words in zip(items, intent.item_words, strict=True)
+                            if match_open_item(words, unit).item is None
+                        ]
+                    if items:
+                        self._add(OpenWork(**base, items=items, approved=intent.approved))
             case "complete_work":
                 for item, words in zip(intent.items, intent.item_words, strict=True):
                     self._emit_completion(unit, item, words)

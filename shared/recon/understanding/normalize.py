@@ -57,6 +57,7 @@ _TOKEN_RE = re.compile(
 # A clause ends at . ! ? ; followed by a space or the end, but not inside "a.m." or "p.m.".
 _CLAUSE_END_RE = re.compile(r"(?<!\.[a-zA-Z])([.!?;]+)(?=\s|$)")
 _SLASH_KEEP = frozenset({"a/c", "w/o", "b/o", "r/r", "w/s", "n/a", "s/n"})
+_STOCKISH_RE = re.compile(r"^[a-z]{0,3}\d{3,}[a-z]{0,3}$")
 
 
 def fold(text: str) -> str:
@@ -105,14 +106,73 @@ def tokenize(text: str) -> list[Token]:
         if kind == "word" and "/" in raw:
             tokens.extend(_split_slashed(raw, match.start()))
             continue
+        if kind == "word":
+            tokens.extend(_split_glued(raw, match.start()))
+            continue
         tokens.append(Token(raw, fold(raw), match.start(), match.end(), kind))
     return _join_prefix_slash(tokens)
+
+
+# A number typed against a word with no space: "2231done", "done2232", "stk2232", "4300parts".
+_GLUED_TAIL_RE = re.compile(r"^(?P<head>[a-z]{0,3}\d{3,})(?P<tail>[a-z]{2,})$")
+_GLUED_HEAD_RE = re.compile(r"^(?P<head>[a-z]{2,})(?P<tail>\d{3,}[a-z]{0,3})$")
+# Words that announce a stock number and may be typed against it ("stk2232").
+GLUE_PREFIXES = frozenset({"stk", "stock", "stck", "vin", "unit"})
+# "battery's in", "car's done": the word itself, then "is".
+_CONTRACTION_RE = re.compile(r"^(?P<stem>[a-z]{3,})['’]s$")
+
+
+def _split_glued(raw: str, offset: int) -> list[Token]:
+    """Split a word glued to a number only when the letters are a word the rules know: "2231ab"
+    or "p0420" stay whole, "2231done" is "2231" + "done"."""
+    low = fold(raw)
+    whole = [Token(raw, low, offset, offset + len(raw), "word")]
+    contraction = _CONTRACTION_RE.match(low)
+    if contraction and not is_known_word(low) and is_known_word(contraction["stem"]):
+        cut = len(contraction["stem"])
+        return [
+            Token(raw[:cut], low[:cut], offset, offset + cut, "word"),
+            Token(raw[cut:], "is", offset + cut, offset + len(raw), "word"),
+        ]
+    if low.isalpha() or low.isdigit() or not low.isalnum():
+        return whole
+    match = _GLUED_TAIL_RE.match(low)
+    if match and _glue_word(match["tail"]):
+        cut = match.end("head")
+    else:
+        match = _GLUED_HEAD_RE.match(low)
+        if not match or not (match["head"] in GLUE_PREFIXES or _glue_word(match["head"])):
+            return whole
+        cut = match.end("head")
+    return [
+        Token(raw[:cut], low[:cut], offset, offset + cut, "word"),
+        Token(raw[cut:], low[cut:], offset + cut, offset + len(raw), "word"),
+    ]
+
+
+def _glue_word(low: str) -> bool:
+    return (low in KNOWN_WORDS and low not in _NOT_GLUE_WORDS) or correct(low) is not None
+
+
+# Letters that follow numbers on their own: ordinals, units of measure, tire sizes.
+_NOT_GLUE_WORDS = frozenset({"st", "nd", "rd", "th", "k", "mi", "am", "pm", "hr", "hrs", "min"})
 
 
 def _split_slashed(raw: str, offset: int) -> list[Token]:
     """Split slashed words: "w/detail" is "w/" + "detail", "pads/rotors" is two; dates stay."""
     low = fold(raw)
     if low in _SLASH_KEEP or any(ch.isdigit() for ch in low):
+        parts = low.split("/")
+        if len(parts) > 1 and all(_STOCKISH_RE.match(part) for part in parts):
+            # "2232/3088 done": two stock numbers, not a date or a tire size.
+            numbers: list[Token] = []
+            position = offset
+            for number, part in enumerate(raw.split("/")):
+                if number:
+                    numbers.append(Token("/", "/", position - 1, position, "sym"))
+                numbers.append(Token(part, fold(part), position, position + len(part), "word"))
+                position += len(part) + 1
+            return numbers
         return [Token(raw, low, offset, offset + len(raw), "word")]
     pieces: list[Token] = []
     position = offset
@@ -229,14 +289,23 @@ def correct(low: str) -> str | None:
     if len(low) < 4 or len(low) > 20 or not low.isalpha() or is_known_word(low):
         return None
     limit = 2 if len(low) >= 8 else 1
-    found = process.extract(low, _FUZZY_TARGETS, scorer=OSA.distance, score_cutoff=limit, limit=3)
+    found = process.extract(low, _FUZZY_TARGETS, scorer=OSA.distance, score_cutoff=limit, limit=4)
     candidates = [choice for choice, _, _ in found if choice[0] == low[0]]
+    if len(low) == 4:
+        # A four-letter word one letter off is as often another word ("spot" is not "shot"):
+        # only two letters swapped ("doen") is taken for a typo.
+        candidates = [choice for choice in candidates if sorted(choice) == sorted(low)]
     if not candidates:
         return None
     best = min(OSA.distance(low, choice) for choice in candidates)
     closest = [choice for choice in candidates if OSA.distance(low, choice) == best]
     # "phots" is as close to "photo" as to "photos": fine, when they mean the same thing.
     meanings = {PHRASES.get((choice,), choice) for choice in closest}
+    if len(meanings) > 1:
+        # "inspectd" is one letter from "inspect" and from "inspected": the last letter typed
+        # is rarely the wrong one, so the word that ends the same way is meant.
+        closest = [choice for choice in closest if choice[-1] == low[-1]]
+        meanings = {PHRASES.get((choice,), choice) for choice in closest}
     return closest[0] if len(meanings) == 1 else None
 
 

@@ -24,6 +24,23 @@ _VIN_PREFIXES = frozenset({"vin", "vin#", "vins"})
 # Numbers that follow these are repair orders, invoices, codes: never a unit.
 _REFERENCE_WORDS = frozenset(
     [
+        "offered",
+        "offer",
+        "paid",
+        "pay",
+        "payoff",
+        "price",
+        "priced",
+        "asking",
+        "otd",
+        "msrp",
+        "budget",
+        "payment",
+        "appraised",
+        "acv",
+        "bid",
+        "worth",
+        "kbb",
         "ro",
         "ro#",
         "po",
@@ -87,6 +104,15 @@ _MEASURE_WORDS = frozenset(
 )
 _TIME_WORDS = frozenset({"at", "by", "around", "@", "before", "after", "til", "till", "until"})
 _ARTICLES = frozenset({"the", "that", "this", "ur", "your", "el", "la", "da", "those", "our"})
+# Everyday-word models that do name the car after "the": "the charger is done", "the pilot to
+# inspection" (but "the edge" or "the one" stay words).
+_ARTICLE_MODELS = frozenset(
+    [
+        "charger", "pilot", "soul", "escape", "journey", "ranger", "compass", "fusion",
+        "traverse", "terrain", "canyon", "transit", "leaf", "atlas", "golf", "legacy", "ascent",
+        "passport", "encore", "mirage", "kicks", "liberty", "patriot", "venue",
+    ]
+)  # fmt: skip
 _GENERIC_MODEL_WORDS = frozenset({"grand", "model", "new", "super", "town", "santa", "range"})
 _UNIT_SHAPE_RE = re.compile(r"^[a-z]{0,3}\d+[a-z]{0,3}$")
 _HYPHENATED_STOCK_RE = re.compile(r"^(?:[a-z]{1,3}-\d+|\d+-[a-z]{1,3})$")
@@ -249,7 +275,7 @@ class UnitIndex:
         ignored: set[int] = set()
         mentions.extend(self._find_numbers(tokens, taken, ignored))
         mentions.sort(key=lambda mention: mention.start)
-        return mentions, frozenset(ignored)
+        return _pair_descriptions(mentions), frozenset(ignored)
 
     def _find_numbers(
         self, tokens: list[Token], taken: set[int], ignored: set[int]
@@ -415,7 +441,9 @@ class UnitIndex:
             position += length
         if make is None and model_ids is None:
             return None
-        qualified = bool(colors or year or make)
+        qualified = bool(colors or year or make) or (
+            lows[start] in _ARTICLES and model_word in _ARTICLE_MODELS
+        )
         if model_word in COMMON_WORD_MODELS and not qualified:
             return None
         base = set(model_ids) if model_ids is not None else set(self._makes.get(make or "", ()))
@@ -492,6 +520,54 @@ class UnitIndex:
         if len(self._fuzzy_cache) < 4096:
             self._fuzzy_cache[low] = result
         return result
+
+
+def _pair_descriptions(mentions: list[Mention]) -> list[Mention]:
+    """A description right beside a stock number is the same car: "silverado 7712 to pics".
+
+    When they agree, the number settles which of the description's cars is meant; when they do
+    not ("the accord 2232"), neither is applied: the text asks, listing both.
+    """
+    if len(mentions) < 2:
+        return mentions
+    paired: list[Mention] = []
+    position = 0
+    while position < len(mentions):
+        first = mentions[position]
+        second = mentions[position + 1] if position + 1 < len(mentions) else None
+        if (
+            second is None
+            or first.end != second.start
+            or (first.kind == "description") == (second.kind == "description")
+        ):
+            paired.append(first)
+            position += 1
+            continue
+        number, description = (second, first) if first.kind == "description" else (first, second)
+        start, end = first.start, second.end
+        text = f"{first.text} {second.text}"
+        if not number.unit_ids:
+            # "the camry 2299": the number names nothing; the description alone is not enough.
+            paired.extend([first, second])
+            if description.unit_ids:
+                paired[-2 if first is description else -1] = Mention(
+                    description.start,
+                    description.end,
+                    description.text,
+                    description.unit_ids,
+                    "description",
+                    near_match=True,
+                    description=description.description,
+                )
+        elif set(number.unit_ids) <= set(description.unit_ids):
+            paired.append(Mention(start, end, text, number.unit_ids, number.kind))
+        else:
+            both = tuple(sorted(set(number.unit_ids) | set(description.unit_ids)))
+            paired.append(
+                Mention(start, end, text, both, number.kind, near_match=True, description=text)
+            )
+        position += 2
+    return paired
 
 
 def _make_key(make: str) -> str:

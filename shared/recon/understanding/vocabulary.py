@@ -34,6 +34,11 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
         "replaced", "fixed", "repaired", "installed", "mounted", "swapped", "changed", "did",
         "put on", "r&r", "r/r", "rr", "cambiado", "cambie", "reemplazado", "arreglado", "arregle",
         "instalado", "took care of", "taken care of", "recharged", "replced",
+        # Past participles of shop and body work: "timing cover resealed", "bumper painted".
+        "resealed", "sealed", "painted", "sprayed", "flushed", "balanced", "rotated", "tinted",
+        "buffed", "polished", "patched", "plugged", "welded", "serviced", "programmed",
+        "reprogrammed", "adjusted", "torqued", "lubed", "bled", "tightened", "calibrated",
+        "recalibrated", "machined", "resurfaced", "rebuilt", "shampooed", "pintado",
     ),
     "!arrived": (
         "arrived", "came in", "came", "come in", "showed up", "here", "are here", "is here",
@@ -77,6 +82,7 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "!weowe": ("we owe", "we-owe", "weowe", "due bill", "we owe on"),
     "!ack": (
         "got it", "ack", "acked", "acknowledged", "seen", "saw it", "ok", "okay", "k", "kk",
+        "gotcha", "got ya", "got you", "got u", "understood", "entendido",
         "copy", "copy that", "roger", "10-4", "noted", "sounds good", "will do", "ok got it",
     ),
     "!thanks": ("thanks", "thank you", "thank u", "thx", "ty", "tks", "gracias", "tyvm"),
@@ -138,7 +144,7 @@ STAGE_WORDS: dict[Stage, tuple[str, ...]] = {
     ),
     Stage.FRONTLINE: (
         "frontline", "front line", "the line", "the lot", "for sale", "sale ready", "sell",
-        "the front", "out front", "up front", "frontlined",
+        "the front", "out front", "frontlined",
     ),
     Stage.SOLD: ("sold", "sld", "vendido", "vendida"),
 }
@@ -160,6 +166,19 @@ EXTRA_PHRASES: dict[str, str] = {
     "dropped it back": "!drop !back", "body shop": "bodyshop", "paint shop": "paintshop",
     "glass shop": "glassshop", "tire shop": "tireshop", "dent shop": "dentshop", "w/": "with",
     "w/o": "without", "u/": "under", "one sec": "",
+    # Back at the store from a vendor, not a move to the front line.
+    "back on the lot": "!back", "back at the lot": "!back", "back on lot": "!back",
+    "back at the dealership": "!back", "back at the store": "!back", "back here": "!back",
+    # Dents "out" are the PDR done.
+    "dents out": "dents !fixed", "dent out": "dent !fixed", "dings out": "dings !fixed",
+    "dents are out": "dents !fixed", "dent is out": "dent !fixed",
+    # A part that is not here yet: "compressor wont be here till monday".
+    "wont be here": "!notyet", "won't be here": "!notyet", "wont be in": "!notyet",
+    "won't be in": "!notyet", "not here yet": "!notyet", "not in yet": "!notyet",
+    "isnt here yet": "!notyet", "isn't here yet": "!notyet", "hasnt come in": "!notyet",
+    "hasn't come in": "!notyet", "havent come in": "!notyet", "haven't come in": "!notyet",
+    "not here": "!notyet", "hasnt arrived": "!notyet", "hasn't arrived": "!notyet",
+    "no ha llegado": "!notyet", "no han llegado": "!notyet", "not arrived": "!notyet",
 }
 
 # Symbols that carry meaning when texted on their own.
@@ -191,7 +210,8 @@ FILLERS: frozenset[str] = frozenset(
 QUESTION_STARTERS: frozenset[str] = frozenset(
     [
         "where", "wheres", "where's", "when", "what", "whats", "what's", "how", "hows", "how's",
-        "any", "anything", "donde", "cuando", "status", "stat", "why", "who", "which",
+        "any", "anything", "donde", "cuando", "status", "stat", "why", "which", "whens", "when's",
+        "wen", "wat", "wats", "wut", "como",
     ]
 )
 
@@ -209,6 +229,11 @@ OPT_OUT_WORDS = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "q
 OPT_IN_WORDS = frozenset({"start", "unstop", "yes"})
 HELP_WORDS = frozenset({"help", "info"})
 UNDO_PHRASES = frozenset({"undo", "undo that", "undo it", "undo last", "undo pls", "undo please"})
+# Words that may stand beside "undo" in a whole-message undo: "undo last one", "pls undo that".
+UNDO_EXTRA_WORDS = frozenset(
+    {"that", "it", "last", "one", "pls", "please", "plz", "the", "my", "text", "message", "msg",
+     "change", "oops", "sorry", "lol", "previous", "ultimo", "eso"}
+)
 
 # Work item meanings: an open item matches a text when they share a concept ("pads" completes
 # "front brakes"). Also the words that make a phrase look like work in "needs X".

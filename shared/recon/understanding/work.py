@@ -24,6 +24,8 @@ _MAX_CONCEPT_WORDS = max(len(key) for key in CONCEPT_PHRASES)
 _WORD_RE = re.compile(r"[a-z0-9][a-z0-9/&'-]*")
 # Body panels name where the work is ("door dent", "hood pdr"), so they never split an item.
 _LOCATION_CONCEPTS = frozenset({"paint"})
+# Concepts that name what is done to the part before them: "coolant flush", "brake fluid".
+_OPERATION_CONCEPTS = frozenset({"fluids"})
 
 
 def words_of(text: str) -> list[str]:
@@ -84,7 +86,7 @@ def split_boundaries(words: list[str]) -> list[int]:
     spans = concept_spans(words)
     cuts: list[int] = []
     for (_, first_end, first), (second_start, _, second) in itertools.pairwise(spans):
-        if first == second or first in _LOCATION_CONCEPTS:
+        if first == second or first in _LOCATION_CONCEPTS or second in _OPERATION_CONCEPTS:
             continue
         between = words[first_end:second_start]
         if all(word.isdigit() or word in POSITION_WORDS or word == "new" for word in between):
