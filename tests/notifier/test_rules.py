@@ -360,3 +360,29 @@ class TestEditedRules:
             "9090 (2019 Chevrolet Silverado, White) is ready for detail."
         ]
         assert fake_twilio.texts_to(detailer.phone) == []
+
+
+async def test_a_store_with_an_enormous_stage_target_does_not_stop_the_overdue_check(
+    sessions: Sessions, notifier_settings: Settings
+) -> None:
+    """The check covers every store in one query: one store's target too large for a Postgres
+    interval (set before the API capped targets) must not fail it for all the others."""
+    odd = await quiet_free_store(sessions, stage_targets_hours={"mechanical": 1e12, "detail": 24.0})
+    await make_unit(sessions, odd, stage="mechanical")
+    store = await quiet_free_store(sessions)
+    manager = await make_staff(sessions, store, role="used_car_manager")
+    unit = await make_unit(sessions, store, stage="mechanical")
+    async with sessions() as session, session.begin():
+        await session.execute(
+            update(Unit)
+            .where(Unit.id == unit.id)
+            .values(stage_entered_at=datetime.now(UTC) - timedelta(days=3))
+        )
+
+    await run_check(sessions, queue_overdue, settings=notifier_settings)
+
+    async with sessions() as session:
+        query = select(Notification).where(
+            Notification.unit_id == unit.id, Notification.kind == "overdue"
+        )
+        assert [row.staff_id for row in (await session.scalars(query)).all()] == [manager.id]

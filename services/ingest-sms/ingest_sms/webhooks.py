@@ -31,7 +31,8 @@ def twiml(reply: str | None) -> Response:
 
 def _field(form: FormData, name: str, *, limit: int) -> str:
     value = form.get(name)
-    return value[:limit] if isinstance(value, str) else ""
+    # NUL is never part of a text, a number or a SID (and Postgres cannot store it).
+    return value.replace("\x00", "")[:limit] if isinstance(value, str) else ""
 
 
 def inbound_text(form: FormData) -> InboundText:
@@ -51,7 +52,9 @@ def inbound_text(form: FormData) -> InboundText:
         message_sid=_field(form, "MessageSid", limit=64)
         or _field(form, "SmsSid", limit=64)
         or None,
-        media_urls=tuple(url[:2000] for _, url in media[:MAX_MEDIA]),
+        media_urls=tuple(
+            url.replace("\x00", "")[:2000] for _, url in media[:MAX_MEDIA] if url.strip("\x00")
+        ),
     )
 
 

@@ -31,6 +31,26 @@ _VEHICLE_SCHEMA: dict[str, Any] = {
     },
     "additionalProperties": True,
 }
+_JSON_EXAMPLE: dict[str, Any] = {
+    "mode": "full",
+    "vehicles": [
+        {
+            "vin": "1HGCM82633A004352",
+            "stock_number": "2231",
+            "year": 2019,
+            "make": "Honda",
+            "model": "Accord",
+            "trim": "EX",
+            "exterior_color": "Silver",
+            "mileage": 42118,
+            "received_at": "2024-03-14",
+        }
+    ],
+}
+_CSV_EXAMPLE = (
+    "VIN,Stock #,Year,Make,Model,Trim,Exterior Color,Miles,Date In Stock\n"
+    '1HGCM82633A004352,2231,2019,Honda,Accord,EX,Silver,"42,118",03/14/2024\n'
+)
 _FEED_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
@@ -43,10 +63,12 @@ _FEED_BODY: dict[str, Any] = {
                         "mode": {"type": "string", "enum": ["full", "delta"], "default": "delta"},
                         "vehicles": {"type": "array", "items": _VEHICLE_SCHEMA},
                     },
-                }
+                },
+                "example": _JSON_EXAMPLE,
             },
             "text/csv": {
-                "schema": {"type": "string", "description": "a header row, then one row per car"}
+                "schema": {"type": "string", "description": "a header row, then one row per car"},
+                "example": _CSV_EXAMPLE,
             },
         },
     }

@@ -6,6 +6,7 @@ domain's job (`recon.domain.inventory`), so one bad car never costs the rest.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -131,13 +132,17 @@ def parse_json(body: bytes) -> Feed:
     except (ValueError, UnicodeDecodeError) as exc:
         raise FeedError(f"the body is not valid JSON: {exc}") from exc
     if isinstance(document, list):
-        return Feed(format="json", mode=None, rows=document)
+        return Feed(format="json", mode=None, rows=_checked(document, clean=b"\\u0000" in body))
     if not isinstance(document, Mapping):
         raise FeedError('the body must be an object {"mode": ..., "vehicles": [...]}')
     vehicles = document.get("vehicles")
     if not isinstance(vehicles, list):
         raise FeedError('"vehicles" must be a list of vehicles')
-    return Feed(format="json", mode=parse_mode(document.get("mode")), rows=vehicles)
+    return Feed(
+        format="json",
+        mode=parse_mode(document.get("mode")),
+        rows=_checked(vehicles, clean=b"\\u0000" in body),
+    )
 
 
 def parse_mode(value: Any) -> SyncMode | None:
@@ -185,7 +190,7 @@ def parse_csv(body: bytes) -> Feed:
         for row in reader
         if any(cell.strip() for cell in row)
     ]
-    return Feed(format="csv", mode=None, rows=rows)
+    return Feed(format="csv", mode=None, rows=_checked(rows, clean=False))
 
 
 def normalise_header(header: str) -> str:
@@ -193,8 +198,51 @@ def normalise_header(header: str) -> str:
 
 
 def _decode(body: bytes) -> str:
-    # Most exports are UTF-8 (often with a byte-order mark); older DMSs write Windows-1252.
+    # Most exports are UTF-8 (often with a byte-order mark); older DMSs write Windows-1252, and
+    # spreadsheets saving "Unicode text" write UTF-16. NUL characters never mean anything in a
+    # feed (and Postgres cannot store them), so they are dropped.
+    return _decode_text(body).replace("\x00", "")
+
+
+def _decode_text(body: bytes) -> str:
+    if body.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return body.decode("utf-32", errors="replace")
+    if body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return body.decode("utf-16", errors="replace")
+    if len(body) >= 4 and body[1] == 0 and body[3] == 0 and body[0] and body[2]:
+        return body.decode("utf-16-le", errors="replace")
+    if len(body) >= 4 and body[0] == 0 and body[2] == 0 and body[1] and body[3]:
+        return body.decode("utf-16-be", errors="replace")
     try:
         return body.decode("utf-8-sig")
     except UnicodeDecodeError:
         return body.decode("cp1252", errors="replace")
+
+
+# A year the date arithmetic cannot take (converting it to UTC can leave the calendar).
+_EDGE_YEAR = re.compile(r"(?<!\d)(0001|9999)(?!\d)")
+
+
+def _checked(rows: list[Any], *, clean: bool) -> list[Any]:
+    """The rows (`clean`: without NUL characters, which JSON can carry as \\u0000), refused
+    when one has a received_at no calendar arithmetic can handle."""
+    cleaned = [_without_nul(row) for row in rows] if clean else rows
+    for index, row in enumerate(cleaned):
+        if isinstance(row, Mapping):
+            received = row.get("received_at")
+            if isinstance(received, str) and _EDGE_YEAR.search(received):
+                raise FeedError(
+                    f"vehicle {index}: received_at {received!r} is out of range; "
+                    "give the day the car arrived, e.g. 2024-03-14"
+                )
+    return cleaned
+
+
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, Mapping):
+        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    return value

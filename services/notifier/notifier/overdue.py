@@ -36,8 +36,10 @@ OVERDUE_UNITS = text(
     ) AS visit
     WHERE u.removed_at IS NULL
       AND (s.stage_targets_hours ->> u.stage) IS NOT NULL
-      AND u.stage_entered_at
-          + (s.stage_targets_hours ->> u.stage)::float * interval '1 hour' < :now
+      -- hours compared as numbers: a target too large for an interval (a typo of a store's)
+      -- must not fail the check for every store
+      AND extract(epoch FROM (CAST(:now AS timestamptz) - u.stage_entered_at)) / 3600
+          > (s.stage_targets_hours ->> u.stage)::float
       AND NOT EXISTS (
           SELECT 1 FROM notifications n WHERE n.event_id = visit.id AND n.kind = 'overdue'
       )

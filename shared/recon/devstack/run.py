@@ -229,7 +229,7 @@ def print_welcome(stack: Stack, env: dict[str, str]) -> None:
             "",
             f"Demo store '{stack.demo.slug}' (its texting number is {DEMO_SMS_NUMBER}):",
             f"  the board       http://127.0.0.1:{board.port}/board/{stack.demo.board_token}",
-            '  text it         make text FROM=+15125550101 BODY="2231 brakes done"',
+            '  text it         make text FROM=+15125550101 BODY="2260 brakes done"',
         ]
     lines += [
         "",

@@ -35,7 +35,7 @@ async def list_events(
     after_seq = await service.seq_after(session, store_id=store.id, after=after)
     if cursor is not None:
         (cursor_seq,) = decode_cursor(cursor, arity=1)
-        if not isinstance(cursor_seq, int):
+        if not isinstance(cursor_seq, int) or not 0 <= cursor_seq <= service.MAX_SEQ:
             raise InvalidInput("cursor is not one this API issued")
         after_seq = max(after_seq, cursor_seq)
     unit_id = None
@@ -66,15 +66,15 @@ async def stream(
     access: DetachedReadAccess,
     state: StateDep,
     hub: HubDep,
-    after: int | None = Query(None, ge=0, description="Replay events after this seq first."),
+    after: int | None = Query(
+        None, ge=0, le=service.MAX_SEQ, description="Replay events after this seq first."
+    ),
     last_event_id: Annotated[
         str | None, Header(alias="Last-Event-ID", description="Resume after this seq.")
     ] = None,
 ) -> EventSourceResponse:
-    if last_event_id:
-        if not last_event_id.strip().isdigit():
-            raise InvalidInput("Last-Event-ID must be the seq of an event this stream sent")
-        after = int(last_event_id.strip())
+    if last_event_id and last_event_id.strip():
+        after = service.parse_seq(last_event_id, what="Last-Event-ID")
     return EventSourceResponse(
         event_stream(hub=hub, sessions=state.sessions, store=access.store, after=after),
         ping=HEARTBEAT_SECONDS,

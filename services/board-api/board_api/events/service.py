@@ -13,6 +13,9 @@ from board_api.events import schemas
 from recon.db.models import Message, UnitEvent
 from recon.domain.errors import InvalidInput, NotFound
 
+# Event seqs are Postgres bigints: a larger number can name no event.
+MAX_SEQ = 2**63 - 1
+
 _WITH_TEXT = select(UnitEvent, Message.body).outerjoin(Message, Message.id == UnitEvent.message_id)
 
 
@@ -67,12 +70,20 @@ async def unit_timeline(
     return await list_events(session, store_id=store_id, unit_id=unit_id)
 
 
+def parse_seq(value: str, *, what: str) -> int:
+    """A seq given as text (`after`, `Last-Event-ID`): 0 to MAX_SEQ, ASCII digits only."""
+    value = value.strip()
+    if not (value.isascii() and value.isdigit()) or int(value) > MAX_SEQ:
+        raise InvalidInput(f"{what} must be an event seq (a whole number from 0 to {MAX_SEQ})")
+    return int(value)
+
+
 async def seq_after(session: AsyncSession, *, store_id: uuid.UUID, after: str | None) -> int:
     """`after` as a sequence number: a seq itself, or the id of an event of this store."""
     if after is None or after == "":
         return 0
-    if after.isdigit():
-        return int(after)
+    if after.isascii() and after.isdigit():
+        return parse_seq(after, what="after")
     try:
         event_id = uuid.UUID(after)
     except ValueError as exc:

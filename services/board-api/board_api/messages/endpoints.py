@@ -7,6 +7,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Query
 
+import recon.domain.units as units
 from board_api.deps import ReadAccess
 from board_api.messages import schemas, service
 from board_api.pagination import CursorQuery, LimitQuery, Page
@@ -24,17 +25,27 @@ async def list_messages(
     status: str | None = Query(
         None, max_length=16, description="e.g. needs_review: texts that were not understood."
     ),
-    unit: uuid.UUID | None = Query(None, description="Only texts about this unit (its id)."),
+    unit: str | None = Query(
+        None,
+        min_length=1,
+        max_length=64,
+        description="Only texts about this unit: its stock number (any case) or its id.",
+    ),
     limit: LimitQuery = 100,
     cursor: CursorQuery = None,
 ) -> Page[schemas.Message]:
+    unit_id: uuid.UUID | None = None
+    if unit is not None:
+        unit_id = (
+            await units.get_unit(session, store_id=access.store.id, ref=unit, children=())
+        ).id
     items, next_cursor = await service.list_messages(
         session,
         store=access.store,
         phone=phone,
         direction=direction,
         status=status,
-        unit_id=unit,
+        unit_id=unit_id,
         limit=limit,
         cursor=cursor,
     )

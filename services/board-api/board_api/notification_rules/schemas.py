@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -40,8 +41,30 @@ class NotificationRuleCreate(BaseModel):
         )
 
 
+RULES_EXAMPLE: dict[str, Any] = {
+    "rules": [
+        {
+            "event_type": "unit.stage_changed",
+            "stage": "detail",
+            "blocker_kind": None,
+            "roles": ["detailer"],
+            "staff_ids": [],
+            "enabled": True,
+        },
+        {
+            "event_type": "unit.blocked",
+            "stage": None,
+            "blocker_kind": "approval",
+            "roles": ["used_car_manager", "service_manager"],
+            "staff_ids": [],
+            "enabled": True,
+        },
+    ]
+}
+
+
 class NotificationRulesUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [RULES_EXAMPLE]})
 
     rules: list[NotificationRuleCreate] = Field(
         description="The store's whole rule set; an empty list goes back to the defaults."

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, PositiveFloat
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl
 
 from board_api.schemas import Phone
 from recon.domain.stages import Stage
@@ -26,6 +26,10 @@ def _timezone(name: str) -> str:
 
 
 TimeZone = Annotated[str, AfterValidator(_timezone)]
+
+# A recon stage target beyond ten years is a typo; larger numbers overflow date arithmetic.
+MAX_STAGE_TARGET_HOURS = 87_600
+TargetHours = Annotated[float, Field(gt=0, le=MAX_STAGE_TARGET_HOURS, allow_inf_nan=False)]
 
 STORE_EXAMPLE: dict[str, Any] = {
     "name": "Acme Motors",
@@ -47,9 +51,11 @@ class StoreUpdate(BaseModel):
     holding_cost_per_day: Decimal | None = Field(
         default=None, ge=0, max_digits=10, decimal_places=2
     )
-    stage_targets_hours: dict[Stage, PositiveFloat] | None = Field(
+    stage_targets_hours: dict[Stage, TargetHours] | None = Field(
         default=None,
-        description="Hours a unit should spend per stage; stages left out keep their target.",
+        description="Hours a unit should spend per stage (more than 0, at most "
+        f"{MAX_STAGE_TARGET_HOURS:,}), merged over the defaults: a stage left out gets its "
+        "default target.",
     )
     stage_labels: dict[Stage, Annotated[str, Field(min_length=1, max_length=40)]] | None = None
     quiet_hours_start: time | None = None

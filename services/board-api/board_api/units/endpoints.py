@@ -15,6 +15,7 @@ from board_api.deps import DetachedReadAccess, ReadAccess, WriteAccess
 from board_api.pagination import CursorQuery, LimitQuery, Page
 from board_api.units import listing, schemas, service
 from recon.db.models import Unit
+from recon.domain.errors import StaleUnit
 from recon.service.deps import SessionDep, StateDep
 
 router = APIRouter(prefix="/api/v1/stores/{slug}/units", tags=["units"])
@@ -30,6 +31,7 @@ UnitRef = Annotated[
 ]
 # Actions with nothing to say but the version may be sent without a body.
 OptionalVersion = Annotated[schemas.VersionOnly, Body(default_factory=schemas.VersionOnly)]
+OptionalDone = Annotated[schemas.UnitDone, Body(default_factory=schemas.UnitDone)]
 CONFLICTS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such unit (or work item / we-owe item) in this store"},
     409: {"description": "A stale version, or a change the unit's state refuses"},
@@ -86,8 +88,13 @@ async def _apply(
     access: StoreAccess,
     ref: str,
     change: Callable[[Unit], Awaitable[object]],
+    version: int | None,
 ) -> schemas.Unit:
     unit = await units.get_unit(session, store_id=access.store.id, ref=ref)
+    # A stale version is refused even when the change would turn out to be no change (a move
+    # to the stage the unit is already in): the client decided on a unit that is not this one.
+    if version is not None and version != unit.version:
+        raise StaleUnit(stock_number=unit.stock_number, expected=version, actual=unit.version)
     await change(unit)
     return service.unit_out(unit, access.store, units.now())
 
@@ -105,6 +112,7 @@ async def move_unit(
         lambda unit: units.move_unit(
             session, unit, to_stage=body.stage, cause=access.cause(), expected_version=body.version
         ),
+        body.version,
     )
 
 
@@ -114,7 +122,7 @@ async def move_unit(
     responses=CONFLICTS,
 )
 async def complete_stage(
-    ref: UnitRef, body: schemas.UnitDone, access: WriteAccess, session: SessionDep
+    ref: UnitRef, body: OptionalDone, access: WriteAccess, session: SessionDep
 ) -> schemas.Unit:
     return await _apply(
         session,
@@ -127,6 +135,7 @@ async def complete_stage(
             cause=access.cause(),
             expected_version=body.version,
         ),
+        body.version,
     )
 
 
@@ -147,6 +156,7 @@ async def open_work_items(
             cause=access.cause(),
             expected_version=body.version,
         ),
+        body.version,
     )
 
 
@@ -173,6 +183,7 @@ async def complete_work_item(
             cause=access.cause(),
             expected_version=body.version,
         ),
+        body.version,
     )
 
 
@@ -193,6 +204,7 @@ async def block_unit(
             cause=access.cause(),
             expected_version=body.version,
         ),
+        body.version,
     )
 
 
@@ -210,6 +222,7 @@ async def unblock_unit(
         lambda unit: units.unblock_unit(
             session, unit, cause=access.cause(), expected_version=version
         ),
+        version,
     )
 
 
@@ -224,6 +237,7 @@ async def add_note(
         lambda unit: units.add_note(
             session, unit, body=body.body, cause=access.cause(), expected_version=body.version
         ),
+        body.version,
     )
 
 
@@ -238,6 +252,7 @@ async def add_we_owe(
         lambda unit: units.add_we_owe(
             session, unit, item=body.item, cause=access.cause(), expected_version=body.version
         ),
+        body.version,
     )
 
 
@@ -262,6 +277,7 @@ async def complete_we_owe(
             cause=access.cause(),
             expected_version=body.version,
         ),
+        body.version,
     )
 
 
@@ -276,4 +292,5 @@ async def acknowledge_unit(
         lambda unit: units.acknowledge_unit(
             session, unit, cause=access.cause(), expected_version=body.version
         ),
+        body.version,
     )
