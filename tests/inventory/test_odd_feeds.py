@@ -71,17 +71,24 @@ async def test_a_utf16_csv_is_read(
 
 
 @pytest.mark.parametrize(
-    "received_at", ["9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00", "12/31/9999"]
+    "received_at",
+    ["9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00", "12/31/9999", "1901-01-01"],
 )
-async def test_a_date_out_of_the_calendar_is_422_naming_the_row(
+async def test_a_date_out_of_range_rejects_its_row_and_keeps_the_rest(
     client: httpx.AsyncClient, sessions: Sessions, received_at: str
 ) -> None:
     store = await make_store(sessions)
-    feed = [vehicle(), vehicle(received_at=received_at)]
-    response = await client.post(f"/api/v1/stores/{store.slug}/inventory", json=feed, headers=ADMIN)
-    assert response.status_code == 422, response.text
-    assert response.json()["detail"].startswith("vehicle 1: received_at")
-    assert await units_by_vin(sessions, store) == {}
+    good, bad = vehicle(), vehicle(received_at=received_at)
+    response = await client.post(
+        f"/api/v1/stores/{store.slug}/inventory", json=[good, bad], headers=ADMIN
+    )
+    assert response.status_code == 200, response.text
+    summary = response.json()
+    assert summary["created"] == 1
+    [rejected] = summary["rejected"]
+    assert (rejected["index"], rejected["vin"]) == (1, bad["vin"])
+    assert any("received_at" in error and "out of range" in error for error in rejected["errors"])
+    assert set(await units_by_vin(sessions, store)) == {good["vin"]}
 
 
 async def test_the_feed_body_has_json_and_csv_examples(client: httpx.AsyncClient) -> None:

@@ -219,23 +219,10 @@ def _decode_text(body: bytes) -> str:
         return body.decode("cp1252", errors="replace")
 
 
-# A year the date arithmetic cannot take (converting it to UTC can leave the calendar).
-_EDGE_YEAR = re.compile(r"(?<!\d)(0001|9999)(?!\d)")
-
-
 def _checked(rows: list[Any], *, clean: bool) -> list[Any]:
-    """The rows (`clean`: without NUL characters, which JSON can carry as \\u0000), refused
-    when one has a received_at no calendar arithmetic can handle."""
-    cleaned = [_without_nul(row) for row in rows] if clean else rows
-    for index, row in enumerate(cleaned):
-        if isinstance(row, Mapping):
-            received = row.get("received_at")
-            if isinstance(received, str) and _EDGE_YEAR.search(received):
-                raise FeedError(
-                    f"vehicle {index}: received_at {received!r} is out of range; "
-                    "give the day the car arrived, e.g. 2024-03-14"
-                )
-    return cleaned
+    """The rows (`clean`: without NUL characters, which JSON can carry as \\u0000 and
+    Postgres cannot store)."""
+    return [_without_nul(row) for row in rows] if clean else rows
 
 
 def _without_nul(value: Any) -> Any:

@@ -13,7 +13,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -26,7 +26,7 @@ from recon.db.models import Store, Unit
 from recon.domain.errors import NotFound, StaleUnit
 from recon.domain.event_log import Cause, PendingEvent, append_events, lock_store_events
 from recon.domain.stages import Stage
-from recon.domain.units import VEHICLE_FIELDS, vehicle_changes
+from recon.domain.units import VEHICLE_FIELDS, now, vehicle_changes
 from recon.events import types as ev
 from recon.vin import normalise_vin, vin_problems
 
@@ -34,6 +34,10 @@ REMOVED_REASON = "no longer in the inventory feed"
 MIN_YEAR = 1900
 MAX_MILEAGE = 9_999_999
 TEXT_LIMITS = {"stock_number": 32, "make": 64, "model": 64, "trim": 64, "exterior_color": 64}
+# A car's day in stock: since this (older is a typo or a placeholder) and at most a year ahead
+# (some DMSs date a car in transit by its expected arrival).
+EARLIEST_RECEIVED = datetime(1980, 1, 1, tzinfo=UTC)
+LATEST_RECEIVED_AHEAD = timedelta(days=366)
 DESCRIPTIVE_FIELDS = ("make", "model", "trim", "exterior_color")
 DATE_FORMATS = (
     "%m/%d/%Y",
@@ -181,7 +185,17 @@ def _moment(value: Any, tz: ZoneInfo, errors: list[str]) -> datetime | None:
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
-    return parsed.astimezone(UTC)
+    try:
+        moment = parsed.astimezone(UTC)
+    except OverflowError:  # 0001-01-01 east of UTC, 9999-12-31 west of it
+        moment = None
+    if moment is None or not EARLIEST_RECEIVED <= moment <= now() + LATEST_RECEIVED_AHEAD:
+        errors.append(
+            f"received_at {text_value!r} is out of range: give the day the car arrived "
+            f"(from {EARLIEST_RECEIVED.year} to a year from now)"
+        )
+        return None
+    return moment
 
 
 # --- a whole feed --------------------------------------------------------------------------
