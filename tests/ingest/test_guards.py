@@ -89,6 +89,41 @@ class TestDeliveryStatus:
         (sent,) = await messages_of(sessions, store.id, direction="outbound")
         assert (sent.status, sent.error_code) == ("undelivered", "30003")
 
+    async def test_callbacks_out_of_order_never_move_a_text_back(
+        self, phone: Phone, sessions: Sessions
+    ) -> None:
+        store = await make_store(sessions)
+        detailer = await make_staff(sessions, store, role="detailer")
+        await self.outbound(sessions, store.id, detailer, "SMorder")
+
+        seen = []
+        for status in ("delivered", "sent", "sending", "read", "partially_delivered"):
+            response = await phone.post(
+                STATUS_PATH, {"MessageSid": "SMorder", "MessageStatus": status}
+            )
+            assert response.status_code == 204, response.text
+            (sent,) = await messages_of(sessions, store.id, direction="outbound")
+            seen.append(sent.status)
+        assert seen == ["delivered", "delivered", "delivered", "read", "read"]
+
+    async def test_a_status_twilio_added_later_is_taken(
+        self, phone: Phone, sessions: Sessions
+    ) -> None:
+        store = await make_store(sessions)
+        detailer = await make_staff(sessions, store, role="detailer")
+        await self.outbound(sessions, store.id, detailer, "SMnew")
+
+        taken = await phone.post(
+            STATUS_PATH, {"MessageSid": "SMnew", "MessageStatus": "partially_delivered"}
+        )
+        garbage = await phone.post(
+            STATUS_PATH, {"MessageSid": "SMnew", "MessageStatus": "<script>"}
+        )
+
+        assert (taken.status_code, garbage.status_code) == (204, 400), taken.text
+        (sent,) = await messages_of(sessions, store.id, direction="outbound")
+        assert sent.status == "partially_delivered"
+
     async def test_unsubscribed_error_opts_the_staff_member_out(
         self, phone: Phone, sessions: Sessions
     ) -> None:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Response
 from starlette.datastructures import FormData
 from twilio.twiml.messaging_response import MessagingResponse
 
-from ingest_sms.delivery import STATUSES, record_status
+from ingest_sms.delivery import STATUS, record_status
 from ingest_sms.deps import IngestDep, SignedForm
 from ingest_sms.inbound import MAX_MEDIA, InboundText
 from recon.service.deps import SessionDep
@@ -92,8 +92,8 @@ async def delivery_status(form: SignedForm, session: SessionDep) -> Response:
     message_sid = _field(form, "MessageSid", limit=64) or _field(form, "SmsSid", limit=64)
     status = _field(form, "MessageStatus", limit=32) or _field(form, "SmsStatus", limit=32)
     status = status.strip().lower()
-    if not message_sid or status not in STATUSES:
-        raise HTTPException(400, "MessageSid and a known MessageStatus are required")
+    if not message_sid or not STATUS.fullmatch(status):
+        raise HTTPException(400, "MessageSid and MessageStatus (a status word) are required")
     error_code = _field(form, "ErrorCode", limit=16).strip() or None
     await record_status(session, message_sid=message_sid, status=status, error_code=error_code)
     return Response(status_code=204)

@@ -308,7 +308,7 @@ class Message(Base):
     from_number: Mapped[str] = mapped_column(String(32))
     to_number: Mapped[str] = mapped_column(String(32))
     body: Mapped[str] = mapped_column(Text, default="", server_default="")
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(32))
     kind: Mapped[str | None] = mapped_column(String(32))
     staff_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff.id"))
     provider_sid: Mapped[str | None] = mapped_column(String(64))

@@ -111,6 +111,28 @@ async def record_outbound(
     return message
 
 
+# How far along its way an outbound text is, by the provider's statuses; an unknown status
+# (the provider may add some) counts as under way.
+DELIVERY_PROGRESS = {
+    "pending": 0,
+    "accepted": 1,
+    "scheduled": 1,
+    "queued": 2,
+    "sending": 3,
+    "sent": 4,
+    "partially_delivered": 5,
+    "delivered": 6,
+    "undelivered": 6,
+    "failed": 6,
+    "canceled": 6,
+    "read": 7,
+}
+
+
+def _progress(status: str | None) -> int:
+    return DELIVERY_PROGRESS.get(status or "pending", DELIVERY_PROGRESS["sent"])
+
+
 async def update_delivery_status(
     session: AsyncSession,
     message: Message,
@@ -121,6 +143,8 @@ async def update_delivery_status(
 ) -> Message:
     if (message.status, message.error_code) == (status, error_code):
         return message
+    if _progress(status) < _progress(message.status):
+        return message  # a late callback: the provider does not promise their order
     await lock_store_events(session, message.store_id)
     message.status = status
     message.error_code = error_code
