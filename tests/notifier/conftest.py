@@ -114,6 +114,14 @@ async def settled(
     sessions: async_sessionmaker[AsyncSession], settings: Settings, event_id: uuid.UUID
 ) -> list[Notification]:
     """The event's notifications once the notifier handled it and every text is finished."""
+    await consumed(sessions, settings, event_id)
+    return await finished(sessions, event_id)
+
+
+async def consumed(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, event_id: uuid.UUID
+) -> list[Notification]:
+    """The event's notifications (maybe none) once the notifier has handled it."""
 
     async def handled() -> bool:
         async with sessions() as session:
@@ -127,7 +135,7 @@ async def settled(
             ) is not None
 
     await wait_until(handled)
-    return await finished(sessions, event_id)
+    return await notifications_of(sessions, event_id)
 
 
 async def notifications_of(

@@ -1,5 +1,5 @@
 """From an event to the texts it should cause: the store's rules pick the people, never the
-person who caused it, and `texts` words it."""
+person who caused it (and no one for an UNDO's revert), and `texts` words it."""
 
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ async def route_event(
         for rule in rules
         if rule.matches(event.short_type, stage=stage, blocker_kind=blocker_kind)
     ]
-    if not matching:
+    if not matching or await _caused_by_undo(session, data):
         return 0
     unit = await session.get(Unit, data.unit_id, options=[selectinload(Unit.work_items)])
     occasion = Occasion(store, event, data, unit, stage, blocker_kind)
@@ -122,6 +122,22 @@ def _body(occasion: Occasion) -> str:
         case ev.UnitAcknowledged():
             return texts.acknowledged(store, data)
     raise ValueError(f"no text for {occasion.event.type}")
+
+
+async def _caused_by_undo(session: AsyncSession, data: ev.UnitEventData) -> bool:
+    """Whether the change is an UNDO putting back what a text changed (read from the causing
+    text's interpretation, as `recon.domain.undo` does). It texts no one: it restores what was
+    there before the mistaken change, and the mistaken change's own texts, if not sent yet, are
+    dropped as no longer true (`staleness`). Without this, undoing a detailer's "done" would
+    tell the other detailers the car is "ready for detail", and undoing a parts blocker would
+    tell the technician "Parts are in"."""
+    if data.message_id is None:
+        return False
+    interpretation = await session.scalar(
+        select(Message.interpretation).where(Message.id == data.message_id)
+    )
+    commands = (interpretation or {}).get("commands") or []
+    return any(isinstance(c, dict) and c.get("action") == "undo" for c in commands)
 
 
 async def _causers(session: AsyncSession, data: ev.UnitEventData) -> set[uuid.UUID]:

@@ -4,9 +4,11 @@ notifier is back after a crash.
 How (the exactly-once strategy):
 1. The intent is durable before anything is sent: a `notifications` row per (event, person,
    kind), unique, so a redelivered event adds nothing.
-2. A claim (SELECT … FOR UPDATE SKIP LOCKED, so copies never claim the same rows) folds the
-   person's due rows into one outbound `messages` row (status `pending`, no SID), marks the rows
-   `sending` and gives them a lease: `send_after` becomes the time the claim runs out.
+2. A claim (SELECT … FOR UPDATE SKIP LOCKED, so copies never claim the same rows) drops the
+   rows whose news no longer holds (`staleness`: skipped, `stale`), folds the person's other due
+   rows into one outbound `messages` row (status `pending`, no SID), marks the rows `sending` and
+   gives them a lease: `send_after` becomes the time the claim runs out. From here on a text's
+   body never changes.
 3. The provider is called only while the lease has time left for the whole call; its SID is
    written to the message, and the rows become `sent`, in one transaction.
 4. Rows still `sending` after their lease (the notifier died mid-send, or the answer was lost to
@@ -37,6 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from notifier.pacing import Pacer
 from notifier.queueing import can_text
 from notifier.schedule import retry_delay
+from notifier.staleness import STALE, stale_notices
 from notifier.texts import combined
 from recon.db.models import Message, Notification, Staff, Store
 from recon.db.session import unit_of_work
@@ -160,9 +163,15 @@ class Sender:
                     .with_for_update(skip_locked=True)
                 )
             ).all()
+        due = self._drop_stale(due, await stale_notices(session, due))
         groups: dict[object, list[Notification]] = defaultdict(list)
         for row in due:
             groups[row.staff_id if window > 0 else row.id].append(row)
+        for key, rows in list(groups.items()):
+            if not any(row.send_after <= now for row in rows):
+                # Only what came along in the window is left: it waits for its own time, and
+                # for whatever joins it by then.
+                del groups[key]
         staff = await _by_id(session, Staff, {row.staff_id for row in due})
         stores = await _by_id(session, Store, {row.store_id for row in due})
         claimed: list[Outgoing] = []
@@ -185,6 +194,17 @@ class Sender:
                 await self._start(session, stores[rows[0].store_id], person, rows, now=now)
             )
         return claimed
+
+    @staticmethod
+    def _drop_stale(rows: Sequence[Notification], stale: set[uuid.UUID]) -> list[Notification]:
+        """Record the rows whose news no longer holds as skipped (`stale`); the rest go on."""
+        if not stale:
+            return list(rows)
+        for row in rows:
+            if row.id in stale:
+                row.status, row.error_code = "skipped", STALE
+        TEXTS.labels("stale").inc(len(stale))
+        return [row for row in rows if row.id not in stale]
 
     async def _start(
         self,
