@@ -19,7 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from recon.db.models import Store, Unit, UnitEvent
+from ingest_sms import pg
+from recon.db.models import Store, Unit
 from recon.events import types as ev
 from recon.understanding import UnitIndex, UnitView, WorkItemView
 
@@ -126,21 +127,21 @@ def _with_states(index: UnitIndex, views: dict[uuid.UUID, UnitView]) -> UnitInde
     return fresh
 
 
+_CHANGED_SQL = """
+SELECT DISTINCT unit_id FROM unit_events
+WHERE store_id = $1 AND seq > $2 AND seq <= $3 AND unit_id IS NOT NULL
+  AND type <> ALL($4::text[])
+"""
+
+
 async def _changed_units(
     session: AsyncSession, store_id: uuid.UUID, after: int, upto: int
 ) -> set[uuid.UUID]:
-    rows = await session.execute(
-        select(UnitEvent.unit_id)
-        .where(
-            UnitEvent.store_id == store_id,
-            UnitEvent.seq > after,
-            UnitEvent.seq <= upto,
-            UnitEvent.unit_id.is_not(None),
-            UnitEvent.type.not_in(_VIEW_UNCHANGED),
-        )
-        .distinct()
-    )
-    return {unit_id for unit_id in rows.scalars() if unit_id is not None}
+    """Units whose view the store's events after `after` up to `upto` may have changed (plain
+    SQL on the session's connection: this runs for nearly every text)."""
+    connection = await pg.driver(session)
+    rows = await connection.fetch(_CHANGED_SQL, store_id, after, upto, list(_VIEW_UNCHANGED))
+    return {row[0] for row in rows}
 
 
 async def _load(
