@@ -41,7 +41,12 @@ from recon import understanding
 from recon.db.models import Message, Store
 from recon.domain import units
 from recon.domain.errors import StaleUnit
-from recon.domain.event_log import Cause, lock_store_events, note_store_locked
+from recon.domain.event_log import (
+    Cause,
+    defer_events,
+    lock_store_events,
+    note_store_locked,
+)
 from recon.domain.messages import record_inbound, record_outbound
 from recon.domain.sms import (
     ACCOUNT_ACTIONS,
@@ -231,6 +236,8 @@ class SmsIngest:
     async def _receive(self, inbound: InboundText, numbers: tuple[str, str]) -> Handled:
         to_number, from_number = numbers
         async with self.sessions() as session, session.begin():
+            # The text's events (received, its changes, the reply) are written in one go.
+            defer_events(session)
             at = _utcnow()
             sender = await _resolve(
                 session,
@@ -370,6 +377,7 @@ class SmsIngest:
         to_number, from_number = numbers
         room = self._reserved() if reserved else contextlib.nullcontext()
         async with room, self.sessions() as session, session.begin():
+            defer_events(session)
             sender = await _resolve(session, from_number=from_number, to_number=to_number)
             if sender is None:
                 return Handled(None)
@@ -405,6 +413,7 @@ class SmsIngest:
         async with self.slots:
             try:
                 async with self.sessions() as session, session.begin():
+                    defer_events(session)
                     # The store's lock, then the text: the order every text takes them in.
                     await lock_store_events(session, store_id)
                     message = await _oldest_held(session, store_id)

@@ -7,17 +7,18 @@ import functools
 import json
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, TextClause, select, text, update
+from sqlalchemy import Table, TextClause, event, select, text, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from recon.db.models import Outbox, Store, UnitEvent
-from recon.events import Actor, CloudEvent, EventData, build_event, subject_for
+from recon.events import Actor, EventData, build_event, subject_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,23 +94,89 @@ async def append_events(
     store_id: uuid.UUID,
     service: str,
     events: Sequence[PendingEvent],
-) -> list[CloudEvent]:
+) -> None:
+    """Number the events in the store's sequence and write each one's unit_events row and
+    outbox row, in the caller's transaction (or, after `defer_events`, when it commits)."""
     if not events:
-        return []
+        return
+    queued = _deferred(session)
+    if queued is not None:
+        # Stamped now: the time of the change, not of the commit.
+        now = datetime.now(UTC)
+        queued.extend(
+            (store_id, service, pending if pending.at else replace(pending, at=now))
+            for pending in events
+        )
+        return
+    await session.run_sync(_write, store_id, [(service, pending) for pending in events])
+
+
+def defer_events(session: AsyncSession) -> None:
+    """Write the events this transaction appends from now on when it commits, all at once.
+
+    A unit of work that appends several sets of events (a text: `message.received`, its
+    changes, its reply's `message.sent`) then numbers them with one UPDATE of the store and
+    writes them with one INSERT, instead of one pair of statements per set. The events keep
+    the order they were appended in, and are written just before the commit, under the store
+    lock the writers hold anyway; a rollback drops them with everything else. Until then
+    `stores.last_event_seq` does not count them, so a transaction that reads its own events
+    back must not defer them.
+    """
+    root = session.sync_session.get_transaction()
+    if root is None or session.in_nested_transaction():
+        return
+    held: tuple[object, list[tuple[uuid.UUID, str, PendingEvent]]] | None = session.info.get(
+        _DEFERRED
+    )
+    if held is None or held[0] is not root:
+        session.info[_DEFERRED] = (root, [])
+
+
+_DEFERRED = "recon_deferred_events"
+
+
+def _deferred(session: AsyncSession | Session) -> list[tuple[uuid.UUID, str, PendingEvent]] | None:
+    """The events queued by `defer_events` for the session's current transaction, if any."""
+    held: tuple[object, list[tuple[uuid.UUID, str, PendingEvent]]] | None = session.info.get(
+        _DEFERRED
+    )
+    if held is None:
+        return None
+    sync = session if isinstance(session, Session) else session.sync_session
+    if held[0] is not sync.get_transaction() or sync.in_nested_transaction():
+        return None
+    return held[1]
+
+
+@event.listens_for(Session, "before_commit")
+def _write_deferred(session: Session) -> None:
+    queued = _deferred(session)
+    if not queued:
+        return
+    session.info.pop(_DEFERRED, None)
+    by_store: dict[uuid.UUID, list[tuple[str, PendingEvent]]] = {}
+    for store_id, service, pending in queued:
+        by_store.setdefault(store_id, []).append((service, pending))
+    for store_id, items in by_store.items():
+        _write(session, store_id, items)
+
+
+def _write(session: Session, store_id: uuid.UUID, items: list[tuple[str, PendingEvent]]) -> None:
+    """Number the events (one UPDATE of the store's sequence) and insert their rows (one
+    statement). Sync, so that both the async append and the commit hook run it."""
     # On the table, not the ORM entity: a Core UPDATE skips the ORM's bulk-update machinery.
     stores: Table = Store.__table__  # type: ignore[assignment]
-    numbered = await session.execute(
+    numbered = session.execute(
         update(stores)
         .where(stores.c.id == store_id)
-        .values(last_event_seq=stores.c.last_event_seq + len(events))
+        .values(last_event_seq=stores.c.last_event_seq + len(items))
         .returning(stores.c.last_event_seq, stores.c.slug)
     )
     last_seq, slug = numbered.one()
-    first_seq = last_seq - len(events) + 1
-    envelopes: list[CloudEvent] = []
+    first_seq = last_seq - len(items) + 1
     log_rows: list[dict[str, object]] = []
     outbox_rows: list[dict[str, object]] = []
-    for offset, pending in enumerate(events):
+    for offset, (service, pending) in enumerate(items):
         envelope = build_event(
             pending.data,
             store_slug=slug,
@@ -118,7 +185,6 @@ async def append_events(
             service=service,
             at=pending.at,
         )
-        envelopes.append(envelope)
         log_rows.append(
             {
                 "id": envelope.id,
@@ -143,12 +209,11 @@ async def append_events(
                 "payload": envelope.model_dump(mode="json"),
             }
         )
-    await _insert_events(session, log_rows, outbox_rows, store_id=store_id)
-    return envelopes
+    _insert_events(session, log_rows, outbox_rows, store_id=store_id)
 
 
-async def _insert_events(
-    session: AsyncSession,
+def _insert_events(
+    session: Session,
     log_rows: list[dict[str, object]],
     outbox_rows: list[dict[str, object]],
     *,
@@ -171,7 +236,7 @@ async def _insert_events(
             values = [row[name] for row in rows]
             is_json = (prefix, name) in json_columns
             params[f"{prefix}{position}"] = [json.dumps(v) for v in values] if is_json else values
-    await session.execute(statement, params)
+    session.execute(statement, params)
 
 
 @functools.cache
