@@ -35,11 +35,11 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
-from ingest_sms import pg, replies
+from ingest_sms import replies
 from ingest_sms.unit_index import UnitIndexCache
 from recon import understanding
 from recon.db.models import Message, Store
-from recon.domain import units
+from recon.domain import pg, units
 from recon.domain.errors import StaleUnit
 from recon.domain.event_log import (
     Cause,

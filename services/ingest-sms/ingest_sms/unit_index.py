@@ -19,8 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from ingest_sms import pg
 from recon.db.models import Store, Unit
+from recon.domain import pg
 from recon.events import types as ev
 from recon.understanding import UnitIndex, UnitView, WorkItemView
 

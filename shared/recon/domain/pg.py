@@ -1,11 +1,11 @@
-"""The asyncpg connection under a session's transaction, for the webhook's own hot reads.
+"""The asyncpg connection under a session's transaction, for statements on hot paths.
 
-A text's fixed reads (the store and sender with their recent texts, the store's lock, what
-changed since the cached unit index) are plain SQL sent straight to asyncpg: through
-SQLAlchemy each cost several times the CPU of the query itself (building the statement, its
-cache key, the result machinery), which showed as a large share of a text's CPU. They run on
-the session's own connection, inside its transaction, so they see and are undone with
-everything the session writes. Writes stay in the shared domain functions.
+A statement through SQLAlchemy costs several times the CPU of the query itself (building the
+statement, its cache key, the ORM's result and unit-of-work machinery); on the paths every
+text takes (storing it and its reply, ingest-sms's reads of the sender and the store) that
+was most of a text's CPU. Those statements are plain SQL sent straight to asyncpg, on the
+session's own connection and inside its transaction, so they see, and are rolled back with,
+everything the session does.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
-_DRIVER = "ingest_sms_driver"
+_DRIVER = "recon_driver_connection"
 
 
 async def driver(session: AsyncSession) -> asyncpg.Connection[Any]:
