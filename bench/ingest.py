@@ -59,6 +59,8 @@ RAMP_RATES = (50, 75, 100, 150, 200, 300, 400, 600)
 RAMP_SECONDS = 6
 # Texts keep arriving after the schedule ends; how long a step may take to drain.
 DRAIN_SECONDS = 3.0
+# Keep-alive connections idle longer than this are not reused (uvicorn closes them at 5 s).
+IDLE_SECONDS = 3.0
 # How long after a step's last answer its events may still be on their way to SSE.
 SSE_GRACE_SECONDS = 1.0
 CAUSE = Cause(actor=Actor(kind="inventory", name="bench"), source="inventory", service="bench")
@@ -117,7 +119,7 @@ class PostPool:
 
     def __init__(self, url: str = "") -> None:
         self.url = url
-        self._idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+        self._idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]] = []
 
     async def post(self, path: str, form: dict[str, str], headers: dict[str, str]) -> bytes:
         """The body of a 200 answer (HTTPError for any other status or a broken connection)."""
@@ -130,9 +132,12 @@ class PostPool:
             "Content-Type: application/x-www-form-urlencoded\r\n"
             f"Content-Length: {len(body)}\r\n\r\n"
         ).encode() + body
-        reader, writer = (
-            self._idle.pop() if self._idle else await asyncio.open_connection(host, port)
-        )
+        while self._idle and self._idle[-1][2] < time.monotonic() - IDLE_SECONDS:
+            self._idle.pop()[1].close()  # uvicorn closes a connection idle for 5 s
+        if self._idle:
+            reader, writer, _ = self._idle.pop()
+        else:
+            reader, writer = await asyncio.open_connection(host, port)
         try:
             writer.write(request)
             answer = await reader.readuntil(b"\r\n\r\n")
@@ -146,13 +151,13 @@ class PostPool:
         except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
             writer.close()
             raise httpx.TransportError(str(exc)) from exc
-        self._idle.append((reader, writer))
+        self._idle.append((reader, writer, time.monotonic()))
         if status != 200:
             raise httpx.HTTPError(f"HTTP {status}")
         return content
 
     def close(self) -> None:
-        for _, writer in self._idle:
+        for _, writer, _ in self._idle:
             writer.close()
         self._idle.clear()
 
