@@ -45,7 +45,6 @@ from recon.domain.event_log import (
     Cause,
     defer_events,
     lock_store_events,
-    note_store_locked,
 )
 from recon.domain.messages import record_inbound, record_outbound
 from recon.domain.sms import (
@@ -251,7 +250,7 @@ class SmsIngest:
             understood = await self._understand(
                 session, sender, body=inbound.body, media=inbound.media_urls, at=at
             )
-            await _lock_store(session, sender.store.id)
+            # Storing the text takes the store's lock (in the same statement).
             message = await _record(session, sender, inbound, status="received")
             if message is None:
                 message = await _first_copy(session, sender, inbound.message_sid)
@@ -702,13 +701,6 @@ async def _replied_since(
         .limit(1)
     )
     return found.first() is not None
-
-
-async def _lock_store(session: AsyncSession, store_id: uuid.UUID) -> None:
-    """The store's event lock (what `lock_store_events` takes), as plain SQL."""
-    connection = await pg.driver(session)
-    await connection.execute("SELECT 1 FROM stores WHERE id = $1 FOR NO KEY UPDATE", store_id)
-    note_store_locked(session, store_id)
 
 
 async def _serialize_number(session: AsyncSession, sender: _Sender) -> None:

@@ -62,6 +62,11 @@ async def lock_store_events(session: AsyncSession, store_id: uuid.UUID) -> None:
     note_store_locked(session, store_id)
 
 
+def store_locked(session: AsyncSession, store_id: uuid.UUID) -> bool:
+    """Does this transaction hold the store's event lock already?"""
+    return store_id in _locks_held(session)
+
+
 def note_store_locked(session: AsyncSession, store_id: uuid.UUID) -> None:
     """Record that this transaction holds the store's lock (taken by a query of the caller's
     own that locks the store row `FOR NO KEY UPDATE`)."""

@@ -13,7 +13,13 @@ from sqlalchemy.orm import make_transient_to_detached
 
 from recon.db.models import Message
 from recon.domain import pg
-from recon.domain.event_log import PendingEvent, append_events, lock_store_events
+from recon.domain.event_log import (
+    PendingEvent,
+    append_events,
+    lock_store_events,
+    note_store_locked,
+    store_locked,
+)
 from recon.events import Actor
 from recon.events import types as ev
 
@@ -36,7 +42,6 @@ async def record_inbound(
 ) -> Message | None:
     """Store a text that came in, with its `message.received` event; None when a text with
     this provider SID is already stored for the store (the first copy is the one kept)."""
-    await lock_store_events(session, store_id)
     message = await _insert(
         session,
         {
@@ -82,7 +87,6 @@ async def record_outbound(
     reply_to_id: uuid.UUID | None = None,
     provider_sid: str | None = None,
 ) -> Message:
-    await lock_store_events(session, store_id)
     message = await _insert(
         session,
         {
@@ -158,22 +162,26 @@ _COLUMNS = (
     "updated_at",
 )
 _JSON_COLUMNS = frozenset({"media_urls", "interpretation"})
-_INSERT_SQL = (
+_VALUES = [f"${n}" for n in range(1, len(_COLUMNS) + 1)]
+_INSERT_SQL = f"INSERT INTO messages ({', '.join(_COLUMNS)}) VALUES ({', '.join(_VALUES)})"
+# The store's event lock taken by the same statement, before the row is inserted (what
+# lock_store_events does first, in one round trip less).
+_LOCK_AND_INSERT_SQL = (
+    "WITH locked AS (SELECT id FROM stores WHERE id = $2 FOR NO KEY UPDATE) "
     f"INSERT INTO messages ({', '.join(_COLUMNS)}) "
-    f"VALUES ({', '.join(f'${n}' for n in range(1, len(_COLUMNS) + 1))})"
+    f"SELECT {', '.join(_VALUES)} FROM locked"
 )
 # A provider retrying a text it already delivered (same MessageSid) stores nothing.
-_INSERT_UNIQUE_SID_SQL = (
-    _INSERT_SQL + " ON CONFLICT (store_id, provider_sid) WHERE direction = 'inbound' DO NOTHING"
-)
+_UNIQUE_SID = " ON CONFLICT (store_id, provider_sid) WHERE direction = 'inbound' DO NOTHING"
 
 
 async def _insert(
     session: AsyncSession, values: dict[str, Any], *, unique_sid: bool = False
 ) -> Message | None:
-    """One plain INSERT (through the ORM it cost several times the statement itself); the
-    Message returned is in the session like a loaded one, every column set, so changes to
-    it are flushed as an UPDATE."""
+    """One plain INSERT (through the ORM it cost several times the statement itself) that
+    also takes the store's event lock when the transaction does not hold it yet. The Message
+    returned is in the session like a loaded one, every column set, so changes to it are
+    flushed as an UPDATE. None: `unique_sid` and this provider SID is stored already."""
     # The clock, not the transaction's start: a text and its reply written together must
     # still list in the order they happened.
     at = datetime.now(UTC)
@@ -191,15 +199,24 @@ async def _insert(
         "updated_at": at,
         **values,
     }
+    store_id: uuid.UUID = row["store_id"]
+    lock = not store_locked(session, store_id)
+    statement = (_LOCK_AND_INSERT_SQL if lock else _INSERT_SQL) + (
+        _UNIQUE_SID if unique_sid else ""
+    )
     connection = await pg.driver(session)
     status = await connection.execute(
-        _INSERT_UNIQUE_SID_SQL if unique_sid else _INSERT_SQL,
+        statement,
         *(
             json.dumps(row[name]) if name in _JSON_COLUMNS and row[name] is not None else row[name]
             for name in _COLUMNS
         ),
     )
+    if lock:
+        note_store_locked(session, store_id)
     if status.endswith(" 0"):
+        if not unique_sid:
+            raise LookupError(f"no store {store_id}")
         return None
     message = Message(**row)
     make_transient_to_detached(message)
