@@ -3,7 +3,6 @@ transaction, numbered in commit order within the store."""
 
 from __future__ import annotations
 
-import functools
 import json
 import uuid
 from collections.abc import Sequence
@@ -11,14 +10,15 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, TextClause, event, select, text, update
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects.postgresql import JSONB
+import asyncpg
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
+from sqlalchemy.util import await_
 
-from recon.db.models import Outbox, Store, UnitEvent
-from recon.events import Actor, EventData, build_event, subject_for
+from recon.db.models import Store
+from recon.domain import pg
+from recon.events import Actor, EventData, build_event
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +113,7 @@ async def append_events(
             for pending in events
         )
         return
-    await session.run_sync(_write, store_id, [(service, pending) for pending in events])
+    await _write(await pg.driver(session), store_id, [(service, pending) for pending in events])
 
 
 def defer_events(session: AsyncSession) -> None:
@@ -162,116 +162,74 @@ def _write_deferred(session: Session) -> None:
     by_store: dict[uuid.UUID, list[tuple[str, PendingEvent]]] = {}
     for store_id, service, pending in queued:
         by_store.setdefault(store_id, []).append((service, pending))
+    # The hook runs inside SQLAlchemy's greenlet: await_ runs the write on the event loop.
+    connection = pg.driver_of(session)
     for store_id, items in by_store.items():
-        _write(session, store_id, items)
+        await_(_write(connection, store_id, items))
 
 
-def _write(session: Session, store_id: uuid.UUID, items: list[tuple[str, PendingEvent]]) -> None:
-    """Number the events (one UPDATE of the store's sequence) and insert their rows (one
-    statement). Sync, so that both the async append and the commit hook run it."""
-    # On the table, not the ORM entity: a Core UPDATE skips the ORM's bulk-update machinery.
-    stores: Table = Store.__table__  # type: ignore[assignment]
-    numbered = session.execute(
-        update(stores)
-        .where(stores.c.id == store_id)
-        .values(last_event_seq=stores.c.last_event_seq + len(items))
-        .returning(stores.c.last_event_seq, stores.c.slug)
-    )
-    last_seq, slug = numbered.one()
-    first_seq = last_seq - len(items) + 1
-    log_rows: list[dict[str, object]] = []
-    outbox_rows: list[dict[str, object]] = []
-    for offset, (service, pending) in enumerate(items):
+# Numbers the events in the store's sequence and inserts their unit_events and outbox rows:
+# one statement, each table as `INSERT … SELECT FROM unnest(<one array per column>)`. A bulk
+# change (an inventory feed of 10,000 cars) appends 10,000 events; one array per column is
+# several times faster than multi-row VALUES. JSON travels as text. The envelope is built in
+# Python without its number; the statement adds `seq` and the store's `slug` to it.
+_EVENTS_SQL = """
+WITH numbered AS (
+    UPDATE stores SET last_event_seq = last_event_seq + $2, updated_at = now()
+    WHERE id = $1
+    RETURNING last_event_seq - $2 AS base, slug
+), events AS (
+    SELECT f.*, numbered.base + f.n AS seq, numbered.slug
+    FROM numbered,
+         unnest($3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::uuid[],
+                $9::text[], $10::uuid[], $11::text[], $12::timestamptz[], $13::text[])
+         WITH ORDINALITY AS f(id, unit_id, type, source, actor_kind, actor_staff_id,
+                              actor_name, message_id, data, created_at, envelope, n)
+), logged AS (
+    INSERT INTO unit_events (store_id, id, seq, unit_id, type, source, actor_kind,
+                             actor_staff_id, actor_name, message_id, data, created_at)
+    SELECT $1, id, seq, unit_id, type, source, actor_kind, actor_staff_id, actor_name,
+           message_id, CAST(data AS jsonb), created_at
+    FROM events
+)
+INSERT INTO outbox (store_id, event_id, subject, payload)
+SELECT $1, id, 'recon.' || slug || '.' || type,
+       CAST(envelope AS jsonb) || jsonb_build_object('store', slug, 'seq', seq)
+FROM events
+ORDER BY seq
+"""
+
+
+async def _write(
+    connection: asyncpg.Connection[Any], store_id: uuid.UUID, items: list[tuple[str, PendingEvent]]
+) -> None:
+    """Number the events and write their rows, in one round trip (`_EVENTS_SQL`)."""
+    columns: list[list[Any]] = [[] for _ in range(11)]
+    for service, pending in items:
+        # Numbered and given the store's slug by the statement.
         envelope = build_event(
             pending.data,
-            store_slug=slug,
-            seq=first_seq + offset,
+            store_slug="",
+            seq=0,
             subject=pending.subject,
             service=service,
             at=pending.at,
         )
-        log_rows.append(
-            {
-                "id": envelope.id,
-                "store_id": store_id,
-                "seq": envelope.seq,
-                "unit_id": pending.unit_id,
-                "type": pending.data.event_type,
-                "source": pending.source,
-                "actor_kind": pending.actor.kind,
-                "actor_staff_id": pending.actor.staff_id,
-                "actor_name": pending.actor.name,
-                "message_id": pending.message_id,
-                "data": envelope.data,
-                "created_at": envelope.time,
-            }
+        values = (
+            envelope.id,
+            pending.unit_id,
+            pending.data.event_type,
+            pending.source,
+            pending.actor.kind,
+            pending.actor.staff_id,
+            pending.actor.name,
+            pending.message_id,
+            json.dumps(envelope.data),
+            envelope.time,
+            envelope.model_dump_json(exclude={"store", "seq"}),
         )
-        outbox_rows.append(
-            {
-                "store_id": store_id,
-                "event_id": envelope.id,
-                "subject": subject_for(slug, pending.data.event_type),
-                "payload": envelope.model_dump(mode="json"),
-            }
-        )
-    _insert_events(session, log_rows, outbox_rows, store_id=store_id)
-
-
-def _insert_events(
-    session: Session,
-    log_rows: list[dict[str, object]],
-    outbox_rows: list[dict[str, object]],
-    *,
-    store_id: uuid.UUID,
-) -> None:
-    """Insert the unit_events rows and the outbox rows in one statement, each table as one
-    `INSERT … SELECT FROM unnest(<one array per column>)`.
-
-    A bulk change (an inventory feed of 10,000 cars) appends 10,000 events; one statement with
-    one array per column is several times faster than multi-row VALUES batches. JSONB values
-    travel as JSON text. The statement is built once per shape of rows (a text applies three
-    sets of events, so building it each time showed in its profile).
-    """
-    log_columns = tuple(name for name in log_rows[0] if name != "store_id")
-    outbox_columns = tuple(name for name in outbox_rows[0] if name != "store_id")
-    statement, json_columns = _events_statement(log_columns, outbox_columns)
-    params: dict[str, object] = {"store_id": store_id}
-    for prefix, columns, rows in (("l", log_columns, log_rows), ("o", outbox_columns, outbox_rows)):
-        for position, name in enumerate(columns):
-            values = [row[name] for row in rows]
-            is_json = (prefix, name) in json_columns
-            params[f"{prefix}{position}"] = [json.dumps(v) for v in values] if is_json else values
-    session.execute(statement, params)
-
-
-@functools.cache
-def _events_statement(
-    log_columns: tuple[str, ...], outbox_columns: tuple[str, ...]
-) -> tuple[TextClause, frozenset[tuple[str, str]]]:
-    """`WITH logged AS (INSERT INTO unit_events …) INSERT INTO outbox …`, and which of its
-    parameters are JSON columns."""
-    log_sql, log_json = _unnest_insert(UnitEvent.__table__, log_columns, prefix="l")
-    outbox_sql, outbox_json = _unnest_insert(Outbox.__table__, outbox_columns, prefix="o")
-    json_columns = frozenset({("l", name) for name in log_json} | {("o", n) for n in outbox_json})
-    return text(f"WITH logged AS ({log_sql}) {outbox_sql}"), json_columns
-
-
-def _unnest_insert(table: Any, columns: tuple[str, ...], *, prefix: str) -> tuple[str, set[str]]:
-    arrays = []
-    selected = []
-    json_columns = set()
-    dialect = postgresql.dialect()
-    for position, name in enumerate(columns):
-        column = table.c[name]
-        is_json = isinstance(column.type, JSONB)
-        sql_type = "text" if is_json else column.type.compile(dialect=dialect)
-        arrays.append(f"CAST(:{prefix}{position} AS {sql_type}[])")
-        selected.append(f"CAST(f.{name} AS jsonb)" if is_json else f"f.{name}")
-        if is_json:
-            json_columns.add(name)
-    sql = (
-        f"INSERT INTO {table.name} (store_id, {', '.join(columns)}) "
-        f"SELECT :store_id, {', '.join(selected)} "
-        f"FROM unnest({', '.join(arrays)}) AS f({', '.join(columns)})"
-    )
-    return sql, json_columns
+        for column, value in zip(columns, values, strict=True):
+            column.append(value)
+    status = await connection.execute(_EVENTS_SQL, store_id, len(items), *columns)
+    if status != f"INSERT 0 {len(items)}":
+        raise LookupError(f"no store {store_id} to number events in")

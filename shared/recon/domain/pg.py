@@ -14,6 +14,8 @@ from typing import Any
 
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+from sqlalchemy.util import await_
 
 _DRIVER = "recon_driver_connection"
 
@@ -32,4 +34,14 @@ async def driver(session: AsyncSession) -> asyncpg.Connection[Any]:
         await adapted._start_transaction()
     found: asyncpg.Connection[Any] = raw.driver_connection
     session.info[_DRIVER] = (session.sync_session.get_transaction(), found)
+    return found
+
+
+def driver_of(session: Session) -> asyncpg.Connection[Any]:
+    """`driver` for sync code running inside SQLAlchemy's greenlet (a session event hook)."""
+    raw = session.connection().connection
+    adapted: Any = raw.dbapi_connection
+    if adapted._transaction is None:
+        await_(adapted._start_transaction())
+    found: asyncpg.Connection[Any] = raw.driver_connection
     return found
