@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -34,6 +35,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ingest_sms import replies
 from ingest_sms.unit_index import UnitIndexCache
@@ -349,13 +351,17 @@ class SmsIngest:
         reply, status, outcomes, unit_ids = await _apply(
             session, sender, message, interpretation, cause, understood.now
         )
-        message.status = status
-        message.unit_ids = unit_ids
-        message.interpretation = {
-            **interpretation.model_dump(mode="json"),
-            "summary": interpretation.summary(),
-            "outcomes": [outcome.as_json() for outcome in outcomes],
-        }
+        await _save_outcome(
+            session,
+            message,
+            status=status,
+            unit_ids=unit_ids,
+            interpretation={
+                **interpretation.model_dump(mode="json"),
+                "summary": interpretation.summary(),
+                "outcomes": [outcome.as_json() for outcome in outcomes],
+            },
+        )
         if not answer:
             return Handled(None, message.id, status)
         await _reply(session, sender, message, reply, kind="reply")
@@ -636,6 +642,33 @@ def _history(sender: _Sender, *, at: datetime, this_id: uuid.UUID | None, limit:
         recent_unit_ids=tuple(recent)[:10],
         pending_question=pending,
     )
+
+
+async def _save_outcome(
+    session: AsyncSession,
+    message: Message,
+    *,
+    status: str,
+    unit_ids: list[uuid.UUID],
+    interpretation: dict[str, Any],
+) -> None:
+    """Record what a text was understood as and did: one plain UPDATE (the ORM's flush of the
+    same change at commit cost several times more), the loaded message kept in step."""
+    connection = await pg.driver(session)
+    await connection.execute(
+        "UPDATE messages SET status = $2, unit_ids = $3, interpretation = $4, updated_at = now() "
+        "WHERE id = $1",
+        message.id,
+        status,
+        unit_ids,
+        json.dumps(interpretation),
+    )
+    for name, value in (
+        ("status", status),
+        ("unit_ids", unit_ids),
+        ("interpretation", interpretation),
+    ):
+        set_committed_value(message, name, value)
 
 
 async def _oldest_held(session: AsyncSession, store_id: uuid.UUID) -> Message | None:
