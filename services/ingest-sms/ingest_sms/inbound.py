@@ -38,7 +38,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ingest_sms import replies
-from ingest_sms.unit_index import UnitIndexCache
+from ingest_sms.unit_index import VIEW_UNCHANGED_TYPES, UnitIndexCache, changed_units_sql
 from recon import understanding
 from recon.db.models import Message, Store
 from recon.domain import pg, units
@@ -142,6 +142,8 @@ class _Sender:
     # Their texts of the CONTEXT_WINDOW before the text, newest first (read with the sender,
     # when asked for and the sender is active staff).
     recent: tuple[_Sent, ...] = ()
+    # (the seq the unit index cache was at, the units changed since), when read with it.
+    changed: tuple[int, set[uuid.UUID]] | None = None
 
 
 class Overloaded(Exception):
@@ -172,6 +174,9 @@ class SmsIngest:
         self.sessions = sessions
         self.settings = settings
         self.indexes = UnitIndexCache()
+        # The store each SMS number was when last texted: a text reads what changed for that
+        # store's cached unit index together with the sender (checked against the store found).
+        self._store_of: dict[str, uuid.UUID] = {}
         if capacity is None:
             capacity = max(1, 2 * settings.db_pool_size - RESERVED_CONNECTIONS)
         self.slots = asyncio.Semaphore(capacity)
@@ -240,15 +245,19 @@ class SmsIngest:
             # The text's events (received, its changes, the reply) are written in one go.
             defer_events(session)
             at = _utcnow()
+            known = self._store_of.get(to_number)
+            cached_seq = None if known is None else self.indexes.seq_of(known)
             sender = await _resolve(
                 session,
                 from_number=from_number,
                 to_number=to_number,
                 history=(at, None, self.settings.sms_flood_per_minute),
+                index_at=None if known is None or cached_seq is None else (known, cached_seq),
             )
             if sender is None:
                 log.warning("text to %r: no store has that number; ignored", to_number)
                 return Handled(None)
+            self._store_of[to_number] = sender.store.id
             understood = await self._understand(
                 session, sender, body=inbound.body, media=inbound.media_urls, at=at
             )
@@ -283,7 +292,9 @@ class SmsIngest:
         if not body.strip() and not media:
             return _Understood("ignore")
         now = datetime.now(_zone(sender.store.timezone))
-        index = await self.indexes.get(session, sender.store.id, seq=sender.store.last_event_seq)
+        index = await self.indexes.get(
+            session, sender.store.id, seq=sender.store.last_event_seq, changed_since=sender.changed
+        )
         context = understanding.Context(recent_unit_ids=history.recent_unit_ids, now=now)
         sender_view = understanding.SenderView(id=str(staff.id), name=staff.name, role=staff.role)
         try:
@@ -747,11 +758,17 @@ async def _serialize_number(session: AsyncSession, sender: _Sender) -> None:
 # The store (by its SMS number, or id), the sender among its staff and, for active staff, their
 # texts of the window before the text: one round trip.
 _RESOLVE_SQL = """
-SELECT s.id, s.sms_number, s.timezone, s.last_event_seq,
+WITH s AS MATERIALIZED (
+    SELECT store.id, store.sms_number, store.timezone, store.last_event_seq,
+           CASE WHEN store.id = $7 THEN ARRAY({changed}) END AS changed
+    FROM stores store
+    WHERE {store}
+)
+SELECT s.id, s.sms_number, s.timezone, s.last_event_seq, s.changed,
        st.id AS staff_id, st.name, st.role, st.active,
        h.id AS h_id, h.created_at AS h_created_at, h.status AS h_status,
        h.unit_ids AS h_unit_ids, h.pending_text AS h_pending_text
-FROM stores s
+FROM s
 LEFT JOIN staff st ON st.store_id = s.id AND st.phone = $2
 LEFT JOIN LATERAL (
     SELECT m.id, m.created_at, m.status, m.unit_ids,
@@ -763,11 +780,11 @@ LEFT JOIN LATERAL (
     ORDER BY m.created_at DESC
     LIMIT $6
 ) h ON true
-WHERE {store}
 ORDER BY h.created_at DESC
 """
-_RESOLVE_BY_NUMBER = _RESOLVE_SQL.format(store="s.sms_number = $1")
-_RESOLVE_BY_ID = _RESOLVE_SQL.format(store="s.id = $1")
+_CHANGED = changed_units_sql("store.id", "$8", "store.last_event_seq", "$9::text[]")
+_RESOLVE_BY_NUMBER = _RESOLVE_SQL.format(store="store.sms_number = $1", changed=_CHANGED)
+_RESOLVE_BY_ID = _RESOLVE_SQL.format(store="store.id = $1", changed=_CHANGED)
 
 
 async def _resolve(
@@ -777,10 +794,13 @@ async def _resolve(
     to_number: str | None = None,
     store_id: uuid.UUID | None = None,
     history: tuple[datetime, uuid.UUID | None, int] | None = None,
+    index_at: tuple[uuid.UUID, int] | None = None,
 ) -> _Sender | None:
     """The store (by its SMS number, or id) and the sender among its staff, read fresh for
     every text; None when no store has that number. `history` (the text's time, its id when
-    stored, the flood limit): also read the sender's texts of the window before it."""
+    stored, the flood limit): also read the sender's texts of the window before it.
+    `index_at` (the store this number was last, the seq its cached unit index is at): also
+    read which units changed since, if it is still that store."""
     at, _, limit = history or (_utcnow(), None, 0)
     connection = await pg.driver(session)
     rows = await connection.fetch(
@@ -791,6 +811,9 @@ async def _resolve(
         at - CONTEXT_WINDOW,
         at,
         max(limit + 1, 20),
+        index_at[0] if index_at else None,
+        index_at[1] if index_at else 0,
+        VIEW_UNCHANGED_TYPES,
     )
     if not rows:
         return None
@@ -804,7 +827,12 @@ async def _resolve(
         for r in rows
         if r["h_id"] is not None
     )
-    return _Sender(store=store, staff=staff, from_number=from_number, recent=recent)
+    changed = None
+    if index_at is not None and row["changed"] is not None:
+        changed = (index_at[1], set(row["changed"]))
+    return _Sender(
+        store=store, staff=staff, from_number=from_number, recent=recent, changed=changed
+    )
 
 
 async def _record(
