@@ -55,6 +55,7 @@ STAFF = 5
 WORKER_COUNTS = tuple(int(n) for n in os.environ.get("BENCH_INGEST_WORKERS", "1,2").split(","))
 STEADY_RATE = 50
 STEADY_SECONDS = 10
+WARM_SECONDS = 4
 RAMP_RATES = (50, 75, 100, 150, 200, 300, 400, 600)
 RAMP_SECONDS = 6
 # Texts keep arriving after the schedule ends; how long a step may take to drain.
@@ -267,7 +268,9 @@ async def _measure(bench: Bench, settings: Settings, *, workers: int) -> list[Fi
         bench.client = PostPool(service.url)
         bench.watch.roots["ingest-sms"] = service.process.pid
         tag = f"w{workers}"
-        await _step(bench, rate=20, seconds=2, prefix=f"{tag}-warm")  # caches, pools
+        # Steady means warm: each copy's connection pool filled to what the rate needs and
+        # every store's unit index cached (a cold start opens connections mid-measurement).
+        await _step(bench, rate=STEADY_RATE, seconds=WARM_SECONDS, prefix=f"{tag}-warm")
         bench.failures.clear()
         steady = await _step(bench, rate=STEADY_RATE, seconds=STEADY_SECONDS, prefix=f"{tag}-s")
         _print(steady, bench.failures)
