@@ -7,7 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from ingest_sms.unit_index import UnitIndexCache
 from recon.domain import units
 from recon.understanding import Context, SenderView, interpret
-from tests.factories import API_CAUSE, make_store, make_unit
+from tests.factories import API_CAUSE, make_staff, make_store, make_unit
+from tests.ingest.conftest import Phone
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -55,3 +56,39 @@ class TestUnitIndexCache:
         assert [c.unit_id for c in found.commands] == [str(added.id)]
         missing = interpret("7710 needs wipers", index=index, sender=tech, context=context)
         assert missing.commands == [] and "7710" in missing.unknown_numbers
+
+
+class TestTextsSeeTheBoardAsItIs:
+    """Through the webhook: after texts warmed its cached index, changes made another way (the
+    API's domain calls, the inventory feed) are what the next text is understood against."""
+
+    async def test_a_move_an_arrival_and_a_removal_elsewhere_are_seen(
+        self, phone: Phone, sessions: Sessions
+    ) -> None:
+        store = await make_store(sessions)
+        tech = await make_staff(sessions, store, role="used_car_manager", name="Dana")
+        car = await make_unit(sessions, store, stage="detail", stock_number="2231")
+        leaving = await make_unit(sessions, store, stage="detail", stock_number="7710")
+
+        async def text(body: str) -> str:
+            reply = await phone.text(from_number=tech.phone, to_number=store.sms_number, body=body)
+            assert reply is not None
+            return reply
+
+        # Warm: the index of this store is cached at its current seq.
+        assert "note added" in await text("2231 note: waxed")
+        assert "note added" in await text("7710 note: waxed")
+
+        async with sessions() as session, session.begin():
+            loaded = await units.get_unit(session, store_id=store.id, ref=car.id)
+            await units.move_unit(session, loaded, to_stage="photos", cause=API_CAUSE)
+            gone = await units.get_unit(session, store_id=store.id, ref=leaving.id)
+            await units.remove_unit(session, gone, reason="sold at auction", cause=API_CAUSE)
+        await make_unit(sessions, store, stage="detail", stock_number="8820")
+
+        # A manager's "done" is read against the car's stage in the index: photos, not detail.
+        assert "photos done" in await text("2231 done")
+        assert "8820" in await text("8820 needs wipers") and "No car" not in (
+            await text("8820 note: ok")
+        )
+        assert "No car 7710" in await text("7710 needs wipers")

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -34,14 +35,19 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ingest_sms import replies
-from ingest_sms.unit_index import UnitIndexCache
+from ingest_sms.unit_index import VIEW_UNCHANGED_TYPES, UnitIndexCache, changed_units_sql
 from recon import understanding
-from recon.db.models import Message, Staff, Store
-from recon.domain import units
+from recon.db.models import Message, Store
+from recon.domain import pg, units
 from recon.domain.errors import StaleUnit
-from recon.domain.event_log import Cause, lock_store_events
+from recon.domain.event_log import (
+    Cause,
+    defer_events,
+    lock_store_events,
+)
 from recon.domain.messages import record_inbound, record_outbound
 from recon.domain.sms import (
     ACCOUNT_ACTIONS,
@@ -117,10 +123,27 @@ class _StaffRow:
 
 
 @dataclass(frozen=True, slots=True)
+class _Sent:
+    """One of the sender's earlier texts, as far as understanding a new one needs."""
+
+    id: uuid.UUID
+    created_at: datetime
+    status: str
+    unit_ids: Sequence[uuid.UUID] | None
+    # The part still waiting for a unit, when the text got "which car?".
+    pending_text: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class _Sender:
     store: _StoreRow
     staff: _StaffRow | None
     from_number: str
+    # Their texts of the CONTEXT_WINDOW before the text, newest first (read with the sender,
+    # when asked for and the sender is active staff).
+    recent: tuple[_Sent, ...] = ()
+    # (the seq the unit index cache was at, the units changed since), when read with it.
+    changed: tuple[int, set[uuid.UUID]] | None = None
 
 
 class Overloaded(Exception):
@@ -151,6 +174,9 @@ class SmsIngest:
         self.sessions = sessions
         self.settings = settings
         self.indexes = UnitIndexCache()
+        # The store each SMS number was when last texted: a text reads what changed for that
+        # store's cached unit index together with the sender (checked against the store found).
+        self._store_of: dict[str, uuid.UUID] = {}
         if capacity is None:
             capacity = max(1, 2 * settings.db_pool_size - RESERVED_CONNECTIONS)
         self.slots = asyncio.Semaphore(capacity)
@@ -216,14 +242,26 @@ class SmsIngest:
     async def _receive(self, inbound: InboundText, numbers: tuple[str, str]) -> Handled:
         to_number, from_number = numbers
         async with self.sessions() as session, session.begin():
-            sender = await _resolve(session, from_number=from_number, to_number=to_number)
+            # The text's events (received, its changes, the reply) are written in one go.
+            defer_events(session)
+            at = _utcnow()
+            known = self._store_of.get(to_number)
+            cached_seq = None if known is None else self.indexes.seq_of(known)
+            sender = await _resolve(
+                session,
+                from_number=from_number,
+                to_number=to_number,
+                history=(at, None, self.settings.sms_flood_per_minute),
+                index_at=None if known is None or cached_seq is None else (known, cached_seq),
+            )
             if sender is None:
                 log.warning("text to %r: no store has that number; ignored", to_number)
                 return Handled(None)
+            self._store_of[to_number] = sender.store.id
             understood = await self._understand(
-                session, sender, body=inbound.body, media=inbound.media_urls, at=_utcnow()
+                session, sender, body=inbound.body, media=inbound.media_urls, at=at
             )
-            await lock_store_events(session, sender.store.id)
+            # Storing the text takes the store's lock (in the same statement).
             message = await _record(session, sender, inbound, status="received")
             if message is None:
                 message = await _first_copy(session, sender, inbound.message_sid)
@@ -248,13 +286,15 @@ class SmsIngest:
         if staff is None or not staff.active:
             return _Understood("reject")
         flood_limit = self.settings.sms_flood_per_minute
-        history = await _history(session, sender, at=at, this_id=message_id, limit=flood_limit)
+        history = _history(sender, at=at, this_id=message_id, limit=flood_limit)
         if history.flooding:
             return _Understood("flood")
         if not body.strip() and not media:
             return _Understood("ignore")
         now = datetime.now(_zone(sender.store.timezone))
-        index = await self.indexes.get(session, sender.store.id, seq=sender.store.last_event_seq)
+        index = await self.indexes.get(
+            session, sender.store.id, seq=sender.store.last_event_seq, changed_since=sender.changed
+        )
         context = understanding.Context(recent_unit_ids=history.recent_unit_ids, now=now)
         sender_view = understanding.SenderView(id=str(staff.id), name=staff.name, role=staff.role)
         try:
@@ -322,13 +362,17 @@ class SmsIngest:
         reply, status, outcomes, unit_ids = await _apply(
             session, sender, message, interpretation, cause, understood.now
         )
-        message.status = status
-        message.unit_ids = unit_ids
-        message.interpretation = {
-            **interpretation.model_dump(mode="json"),
-            "summary": interpretation.summary(),
-            "outcomes": [outcome.as_json() for outcome in outcomes],
-        }
+        await _save_outcome(
+            session,
+            message,
+            status=status,
+            unit_ids=unit_ids,
+            interpretation={
+                **interpretation.model_dump(mode="json"),
+                "summary": interpretation.summary(),
+                "outcomes": [outcome.as_json() for outcome in outcomes],
+            },
+        )
         if not answer:
             return Handled(None, message.id, status)
         await _reply(session, sender, message, reply, kind="reply")
@@ -349,6 +393,7 @@ class SmsIngest:
         to_number, from_number = numbers
         room = self._reserved() if reserved else contextlib.nullcontext()
         async with room, self.sessions() as session, session.begin():
+            defer_events(session)
             sender = await _resolve(session, from_number=from_number, to_number=to_number)
             if sender is None:
                 return Handled(None)
@@ -384,6 +429,7 @@ class SmsIngest:
         async with self.slots:
             try:
                 async with self.sessions() as session, session.begin():
+                    defer_events(session)
                     # The store's lock, then the text: the order every text takes them in.
                     await lock_store_events(session, store_id)
                     message = await _oldest_held(session, store_id)
@@ -391,7 +437,14 @@ class SmsIngest:
                         return False
                     message_id = message.id
                     sender = await _resolve(
-                        session, from_number=message.from_number, store_id=store_id
+                        session,
+                        from_number=message.from_number,
+                        store_id=store_id,
+                        history=(
+                            message.created_at,
+                            message.id,
+                            self.settings.sms_flood_per_minute,
+                        ),
                     )
                     assert sender is not None  # the store is locked, so it exists
                     if message.created_at < _utcnow() - HELD_APPLY_WITHIN:
@@ -579,37 +632,11 @@ class _History:
     pending_question: str | None
 
 
-async def _history(
-    session: AsyncSession,
-    sender: _Sender,
-    *,
-    at: datetime,
-    this_id: uuid.UUID | None,
-    limit: int,
-) -> _History:
-    """One indexed read of the sender's texts of the two hours before `at` answers the flood
-    guard, the recent units and the pending question (`this_id`: the text itself, if stored)."""
-    rows = (
-        await session.execute(
-            select(
-                Message.id,
-                Message.created_at,
-                Message.status,
-                Message.unit_ids,
-                Message.interpretation["question"]["pending_text"].astext,
-            )
-            .where(
-                Message.store_id == sender.store.id,
-                Message.from_number == sender.from_number,
-                Message.direction == "inbound",
-                Message.created_at >= at - CONTEXT_WINDOW,
-                Message.created_at <= at,
-            )
-            .order_by(Message.created_at.desc())
-            .limit(max(limit + 1, 20))
-        )
-    ).all()
-    earlier = [row for row in rows if row.id != this_id]
+def _history(sender: _Sender, *, at: datetime, this_id: uuid.UUID | None, limit: int) -> _History:
+    """What the sender's texts of the two hours before `at` (read with the sender) say: the
+    flood guard, the recent units and the pending question (`this_id`: the text itself, if
+    stored)."""
+    earlier = [row for row in sender.recent if row.id != this_id and row.created_at <= at]
     # This text, and the sender's others of the last minute.
     in_last_minute = 1 + sum(1 for row in earlier if row.created_at > at - FLOOD_WINDOW)
     recent: dict[str, None] = {}
@@ -619,13 +646,40 @@ async def _history(
                 recent.setdefault(str(unit_id), None)
     pending = None
     if earlier and earlier[0].status == "question":
-        text_waiting = earlier[0][4]
+        text_waiting = earlier[0].pending_text
         pending = text_waiting if isinstance(text_waiting, str) and text_waiting.strip() else None
     return _History(
         flooding=in_last_minute > limit,
         recent_unit_ids=tuple(recent)[:10],
         pending_question=pending,
     )
+
+
+async def _save_outcome(
+    session: AsyncSession,
+    message: Message,
+    *,
+    status: str,
+    unit_ids: list[uuid.UUID],
+    interpretation: dict[str, Any],
+) -> None:
+    """Record what a text was understood as and did: one plain UPDATE (the ORM's flush of the
+    same change at commit cost several times more), the loaded message kept in step."""
+    connection = await pg.driver(session)
+    await connection.execute(
+        "UPDATE messages SET status = $2, unit_ids = $3, interpretation = $4, updated_at = now() "
+        "WHERE id = $1",
+        message.id,
+        status,
+        unit_ids,
+        json.dumps(interpretation),
+    )
+    for name, value in (
+        ("status", status),
+        ("unit_ids", unit_ids),
+        ("interpretation", interpretation),
+    ):
+        set_committed_value(message, name, value)
 
 
 async def _oldest_held(session: AsyncSession, store_id: uuid.UUID) -> Message | None:
@@ -701,37 +755,84 @@ async def _serialize_number(session: AsyncSession, sender: _Sender) -> None:
     )
 
 
+# The store (by its SMS number, or id), the sender among its staff and, for active staff, their
+# texts of the window before the text: one round trip.
+_RESOLVE_SQL = """
+WITH s AS MATERIALIZED (
+    SELECT store.id, store.sms_number, store.timezone, store.last_event_seq,
+           CASE WHEN store.id = $7 THEN ARRAY({changed}) END AS changed
+    FROM stores store
+    WHERE {store}
+)
+SELECT s.id, s.sms_number, s.timezone, s.last_event_seq, s.changed,
+       st.id AS staff_id, st.name, st.role, st.active,
+       h.id AS h_id, h.created_at AS h_created_at, h.status AS h_status,
+       h.unit_ids AS h_unit_ids, h.pending_text AS h_pending_text
+FROM s
+LEFT JOIN staff st ON st.store_id = s.id AND st.phone = $2
+LEFT JOIN LATERAL (
+    SELECT m.id, m.created_at, m.status, m.unit_ids,
+           m.interpretation -> 'question' ->> 'pending_text' AS pending_text
+    FROM messages m
+    WHERE $3 AND st.active
+      AND m.store_id = s.id AND m.from_number = $2 AND m.direction = 'inbound'
+      AND m.created_at >= $4 AND m.created_at <= $5
+    ORDER BY m.created_at DESC
+    LIMIT $6
+) h ON true
+ORDER BY h.created_at DESC
+"""
+_CHANGED = changed_units_sql("store.id", "$8", "store.last_event_seq", "$9::text[]")
+_RESOLVE_BY_NUMBER = _RESOLVE_SQL.format(store="store.sms_number = $1", changed=_CHANGED)
+_RESOLVE_BY_ID = _RESOLVE_SQL.format(store="store.id = $1", changed=_CHANGED)
+
+
 async def _resolve(
     session: AsyncSession,
     *,
     from_number: str,
     to_number: str | None = None,
     store_id: uuid.UUID | None = None,
+    history: tuple[datetime, uuid.UUID | None, int] | None = None,
+    index_at: tuple[uuid.UUID, int] | None = None,
 ) -> _Sender | None:
     """The store (by its SMS number, or id) and the sender among its staff, read fresh for
-    every text; None when no store has that number."""
-    query = select(
-        Store.id,
-        Store.sms_number,
-        Store.timezone,
-        Store.last_event_seq,
-        Staff.id.label("staff_id"),
-        Staff.name,
-        Staff.role,
-        Staff.active,
-    ).outerjoin(Staff, (Staff.store_id == Store.id) & (Staff.phone == from_number))
-    if to_number is not None:
-        query = query.where(Store.sms_number == to_number)
-    else:
-        query = query.where(Store.id == store_id)
-    row = (await session.execute(query)).first()
-    if row is None:
+    every text; None when no store has that number. `history` (the text's time, its id when
+    stored, the flood limit): also read the sender's texts of the window before it.
+    `index_at` (the store this number was last, the seq its cached unit index is at): also
+    read which units changed since, if it is still that store."""
+    at, _, limit = history or (_utcnow(), None, 0)
+    connection = await pg.driver(session)
+    rows = await connection.fetch(
+        _RESOLVE_BY_NUMBER if store_id is None else _RESOLVE_BY_ID,
+        to_number if store_id is None else store_id,
+        from_number,
+        history is not None,
+        at - CONTEXT_WINDOW,
+        at,
+        max(limit + 1, 20),
+        index_at[0] if index_at else None,
+        index_at[1] if index_at else 0,
+        VIEW_UNCHANGED_TYPES,
+    )
+    if not rows:
         return None
-    store = _StoreRow(row.id, row.sms_number, row.timezone, row.last_event_seq)
+    row = rows[0]
+    store = _StoreRow(row["id"], row["sms_number"], row["timezone"], row["last_event_seq"])
     staff = None
-    if row.staff_id is not None:
-        staff = _StaffRow(row.staff_id, row.name, row.role, row.active)
-    return _Sender(store=store, staff=staff, from_number=from_number)
+    if row["staff_id"] is not None:
+        staff = _StaffRow(row["staff_id"], row["name"], row["role"], row["active"])
+    recent = tuple(
+        _Sent(r["h_id"], r["h_created_at"], r["h_status"], r["h_unit_ids"], r["h_pending_text"])
+        for r in rows
+        if r["h_id"] is not None
+    )
+    changed = None
+    if index_at is not None and row["changed"] is not None:
+        changed = (index_at[1], set(row["changed"]))
+    return _Sender(
+        store=store, staff=staff, from_number=from_number, recent=recent, changed=changed
+    )
 
 
 async def _record(

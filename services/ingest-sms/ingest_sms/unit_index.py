@@ -19,7 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from recon.db.models import Store, Unit, UnitEvent
+from recon.db.models import Store, Unit
+from recon.domain import pg
 from recon.events import types as ev
 from recon.understanding import UnitIndex, UnitView, WorkItemView
 
@@ -60,10 +61,24 @@ class UnitIndexCache:
     def __init__(self) -> None:
         self._stores: dict[uuid.UUID, _Cached] = {}
 
+    def seq_of(self, store_id: uuid.UUID) -> int | None:
+        """The store's event the cached index is current to (None: not cached)."""
+        cached = self._stores.get(store_id)
+        return None if cached is None else cached.seq
+
     async def get(
-        self, session: AsyncSession, store_id: uuid.UUID, *, seq: int | None = None
+        self,
+        session: AsyncSession,
+        store_id: uuid.UUID,
+        *,
+        seq: int | None = None,
+        changed_since: tuple[int, set[uuid.UUID]] | None = None,
     ) -> UnitIndex:
-        """The store's index as of event `seq` (read from the store when not given)."""
+        """The store's index as of event `seq` (read from the store when not given).
+
+        `changed_since`: (an earlier seq, the units the events after it up to `seq` may have
+        changed, as `changed_units_sql` reads them), when the caller read them already; used
+        if the cache is still at that seq."""
         if seq is None:
             seq = (
                 await session.execute(select(Store.last_event_seq).where(Store.id == store_id))
@@ -74,7 +89,10 @@ class UnitIndexCache:
         if cached is None:
             views = await _load(session, store_id)
         else:
-            changed = await _changed_units(session, store_id, cached.seq, seq)
+            if changed_since is not None and changed_since[0] == cached.seq:
+                changed = changed_since[1]
+            else:
+                changed = await _changed_units(session, store_id, cached.seq, seq)
             if not changed:
                 # Only message events since: the units are as they were.
                 self._stores[store_id] = _Cached(seq, cached.views, cached.index)
@@ -126,21 +144,28 @@ def _with_states(index: UnitIndex, views: dict[uuid.UUID, UnitView]) -> UnitInde
     return fresh
 
 
+def changed_units_sql(store: str, after: str, upto: str, types: str) -> str:
+    """The units whose view the store's events after `after` up to `upto` may have changed
+    (SQL expressions for each, `types` a text[] of VIEW_UNCHANGED_TYPES)."""
+    return (
+        f"SELECT DISTINCT e.unit_id FROM unit_events e WHERE e.store_id = {store} "
+        f"AND e.seq > {after} AND e.seq <= {upto} AND e.unit_id IS NOT NULL "
+        f"AND e.type <> ALL({types})"
+    )
+
+
+VIEW_UNCHANGED_TYPES = list(_VIEW_UNCHANGED)
+_CHANGED_SQL = changed_units_sql("$1", "$2", "$3", "$4::text[]")
+
+
 async def _changed_units(
     session: AsyncSession, store_id: uuid.UUID, after: int, upto: int
 ) -> set[uuid.UUID]:
-    rows = await session.execute(
-        select(UnitEvent.unit_id)
-        .where(
-            UnitEvent.store_id == store_id,
-            UnitEvent.seq > after,
-            UnitEvent.seq <= upto,
-            UnitEvent.unit_id.is_not(None),
-            UnitEvent.type.not_in(_VIEW_UNCHANGED),
-        )
-        .distinct()
-    )
-    return {unit_id for unit_id in rows.scalars() if unit_id is not None}
+    """Units whose view the store's events after `after` up to `upto` may have changed (plain
+    SQL on the session's connection: this runs for nearly every text)."""
+    connection = await pg.driver(session)
+    rows = await connection.fetch(_CHANGED_SQL, store_id, after, upto, VIEW_UNCHANGED_TYPES)
+    return {row[0] for row in rows}
 
 
 async def _load(

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 
 from recon.db.models import Message
-from recon.domain.event_log import PendingEvent, append_events, lock_store_events
+from recon.domain import pg
+from recon.domain.event_log import (
+    PendingEvent,
+    append_events,
+    lock_store_events,
+    note_store_locked,
+    store_locked,
+)
 from recon.events import Actor
 from recon.events import types as ev
 
@@ -35,7 +42,6 @@ async def record_inbound(
 ) -> Message | None:
     """Store a text that came in, with its `message.received` event; None when a text with
     this provider SID is already stored for the store (the first copy is the one kept)."""
-    await lock_store_events(session, store_id)
     message = await _insert(
         session,
         {
@@ -81,7 +87,6 @@ async def record_outbound(
     reply_to_id: uuid.UUID | None = None,
     provider_sid: str | None = None,
 ) -> Message:
-    await lock_store_events(session, store_id)
     message = await _insert(
         session,
         {
@@ -161,27 +166,86 @@ async def update_delivery_status(
     return message
 
 
+_COLUMNS = (
+    "id",
+    "store_id",
+    "direction",
+    "from_number",
+    "to_number",
+    "body",
+    "status",
+    "kind",
+    "staff_id",
+    "provider_sid",
+    "error_code",
+    "media_urls",
+    "interpretation",
+    "reply_to_id",
+    "unit_ids",
+    "created_at",
+    "updated_at",
+)
+_JSON_COLUMNS = frozenset({"media_urls", "interpretation"})
+_VALUES = [f"${n}" for n in range(1, len(_COLUMNS) + 1)]
+_INSERT_SQL = f"INSERT INTO messages ({', '.join(_COLUMNS)}) VALUES ({', '.join(_VALUES)})"
+# The store's event lock taken by the same statement, before the row is inserted (what
+# lock_store_events does first, in one round trip less).
+_LOCK_AND_INSERT_SQL = (
+    "WITH locked AS (SELECT id FROM stores WHERE id = $2 FOR NO KEY UPDATE) "
+    f"INSERT INTO messages ({', '.join(_COLUMNS)}) "
+    f"SELECT {', '.join(_VALUES)} FROM locked"
+)
+# A provider retrying a text it already delivered (same MessageSid) stores nothing.
+_UNIQUE_SID = " ON CONFLICT (store_id, provider_sid) WHERE direction = 'inbound' DO NOTHING"
+
+
 async def _insert(
     session: AsyncSession, values: dict[str, Any], *, unique_sid: bool = False
 ) -> Message | None:
-    """One INSERT … RETURNING (the ORM's unit of work costs several times more per row); the
-    returned Message is in the session like any loaded one."""
+    """One plain INSERT (through the ORM it cost several times the statement itself) that
+    also takes the store's event lock when the transaction does not hold it yet. The Message
+    returned is in the session like a loaded one, every column set, so changes to it are
+    flushed as an UPDATE. None: `unique_sid` and this provider SID is stored already."""
+    # The clock, not the transaction's start: a text and its reply written together must
+    # still list in the order they happened.
+    at = datetime.now(UTC)
     row: dict[str, Any] = {
         "id": uuid.uuid4(),
+        "kind": None,
+        "staff_id": None,
+        "provider_sid": None,
+        "error_code": None,
         "media_urls": [],
+        "interpretation": None,
+        "reply_to_id": None,
         "unit_ids": [],
-        # The clock, not the transaction's start: a text and its reply written together
-        # must still list in the order they happened.
-        "created_at": datetime.now(UTC),
+        "created_at": at,
+        "updated_at": at,
         **values,
     }
-    statement = insert(Message).values(row)
-    if unique_sid:
-        statement = statement.on_conflict_do_nothing(
-            index_elements=["store_id", "provider_sid"], index_where=text("direction = 'inbound'")
-        )
-    result = await session.execute(statement.returning(Message))
-    return result.scalar_one_or_none()
+    store_id: uuid.UUID = row["store_id"]
+    lock = not store_locked(session, store_id)
+    statement = (_LOCK_AND_INSERT_SQL if lock else _INSERT_SQL) + (
+        _UNIQUE_SID if unique_sid else ""
+    )
+    connection = await pg.driver(session)
+    status = await connection.execute(
+        statement,
+        *(
+            json.dumps(row[name]) if name in _JSON_COLUMNS and row[name] is not None else row[name]
+            for name in _COLUMNS
+        ),
+    )
+    if lock:
+        note_store_locked(session, store_id)
+    if status.endswith(" 0"):
+        if not unique_sid:
+            raise LookupError(f"no store {store_id}")
+        return None
+    message = Message(**row)
+    make_transient_to_detached(message)
+    session.add(message)
+    return message
 
 
 async def _announce(

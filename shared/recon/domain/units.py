@@ -8,12 +8,13 @@ these; no service has a copy of the rules.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
-from sqlalchemy import func, inspect, select
+from sqlalchemy import Select, bindparam, func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -70,24 +71,41 @@ async def get_unit(
     each is one more query): a change that only appends to a collection (a note, a we-owe
     item, an acknowledgement) needs none of them, and reading one not loaded raises.
     """
+    unit_id = _as_uuid(ref)
+    query = _unit_query(
+        None if children is None else tuple(children),
+        by_id=unit_id is not None,
+        include_removed=include_removed,
+    )
+    params = {
+        "store_id": store_id,
+        "ref": unit_id if unit_id is not None else str(ref).strip().lower(),
+    }
+    unit = (await session.execute(query, params)).scalar_one_or_none()
+    if unit is None:
+        raise NotFound(f"no unit {ref} in this store")
+    return unit
+
+
+@functools.cache
+def _unit_query(
+    children: tuple[str, ...] | None, *, by_id: bool, include_removed: bool
+) -> Select[Unit]:
+    """get_unit's statement, built once per shape: building it (and its cache key) on every
+    call showed in the profile of a text."""
     options = (
         UNIT_CHILDREN
         if children is None
         else tuple(selectinload(CHILDREN[name]) for name in children)
     )
-    query = select(Unit).where(Unit.store_id == store_id).options(*options)
-    unit_id = _as_uuid(ref)
-    if unit_id is not None:
-        query = query.where(Unit.id == unit_id)
+    query = select(Unit).where(Unit.store_id == bindparam("store_id")).options(*options)
+    if by_id:
+        query = query.where(Unit.id == bindparam("ref"))
     else:
-        query = query.where(func.lower(Unit.stock_number) == str(ref).strip().lower())
+        query = query.where(func.lower(Unit.stock_number) == bindparam("ref"))
     if not include_removed:
         query = query.where(Unit.removed_at.is_(None))
-    query = query.order_by(Unit.removed_at.is_not(None), Unit.updated_at.desc()).limit(1)
-    unit = (await session.execute(query)).scalar_one_or_none()
-    if unit is None:
-        raise NotFound(f"no unit {ref} in this store")
-    return unit
+    return query.order_by(Unit.removed_at.is_not(None), Unit.updated_at.desc()).limit(1)
 
 
 def _as_uuid(ref: str | uuid.UUID) -> uuid.UUID | None:
