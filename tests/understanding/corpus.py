@@ -28,6 +28,7 @@ class Case:
     expect: tuple[str, ...]
     sender: str | None
     recent: tuple[str, ...]
+    media: int = 0
 
     @property
     def expects_no_change(self) -> bool:
@@ -42,7 +43,7 @@ class Case:
             self.text,
             index=STORE_INDEX,
             sender=make_sender(self.role, self.sender),
-            context=make_context(*self.recent),
+            context=make_context(*self.recent, media=self.media),
         )
 
 
@@ -57,6 +58,7 @@ def load_cases(path: Path = CORPUS_PATH) -> list[Case]:
             expect=tuple(entry["expect"]),
             sender=entry.get("sender"),
             recent=tuple(str(s) for s in entry.get("recent", ())),
+            media=int(entry.get("media", 0)),
         )
         for number, entry in enumerate(raw["cases"], start=1)
     ]

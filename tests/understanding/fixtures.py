@@ -180,8 +180,10 @@ def make_sender(role: str = "technician", name: str | None = None) -> SenderView
     return SenderView(id=f"s-{role}", name=name or DEFAULT_NAMES[role], role=role)
 
 
-def make_context(*recent_stocks: str, now: datetime = NOW) -> Context:
-    return Context(recent_unit_ids=tuple(unit(s).id for s in recent_stocks), now=now)
+def make_context(*recent_stocks: str, now: datetime = NOW, media: int = 0) -> Context:
+    return Context(
+        recent_unit_ids=tuple(unit(s).id for s in recent_stocks), now=now, media_count=media
+    )
 
 
 def days_from_now(days: int) -> date:

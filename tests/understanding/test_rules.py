@@ -729,3 +729,83 @@ class TestRulesFromTheHeldOutCorpus:
     def test_a_stage_word_with_a_colour_and_no_car_asks(self) -> None:
         assert read("sold the white one", "sales").question is not None
         assert read("SOLD!!", "sales", "4301").question is not None
+
+
+def read_mms(text: str, role: str = "technician", *recent: str, media: int = 2) -> Interpretation:
+    """A text that came with `media` pictures attached."""
+    return interpret(
+        text,
+        index=STORE_INDEX,
+        sender=make_sender(role),
+        context=make_context(*recent, media=media),
+    )
+
+
+class TestPhotosSentByText:
+    """A text naming photos of a car sends photos; it does not move the car into photos."""
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "photo of 4410",
+            "pic of the damage on 4410",
+            "here's a pic 4410",
+            "pics of 4410 scratch",
+            "here are the photos for 4410",
+            "took pics of 4410",
+            "snapped a pic of 4410 water pump leak",
+            "4410 pic",
+            "4410 2 pics",
+            "📸 4410",
+            "4410 photos attached",
+        ],
+    )
+    def test_photos_of_a_car_with_pictures_attached_change_nothing(self, text: str) -> None:
+        result = read_mms(text)
+        assert result.commands == [], result.summary()
+        assert result.question is None and result.not_understood is None
+        # The pictures still go to the car the text names.
+        assert result.photo_unit is not None and result.photo_unit.stock_number == "4410B"
+
+    @pytest.mark.parametrize(
+        "text",
+        ["photo of 4410", "pics for 4410", "here's a pic 4410", "took pics of 4410"],
+    )
+    def test_photos_of_a_car_without_pictures_change_nothing_and_say_so(self, text: str) -> None:
+        result = read(text)
+        assert not result.changes_units, result.summary()
+        assert result.not_understood is not None and "No photo came" in result.not_understood
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "4410 to photos",
+            "4410 ready for pics",
+            "send 4410 to photos",
+            "moved 4410 to pics",
+            "4410 to the photo booth",
+            "4410 a fotos",
+        ],
+    )
+    def test_a_clear_move_still_moves_with_pictures_attached(self, text: str) -> None:
+        assert only(read_mms(text, "porter")) == Move(
+            unit_id=unit("4410B").id, stock_number="4410B", to_stage=Stage.PHOTOS
+        )
+
+    def test_a_photographers_done_with_pictures_is_still_done(self) -> None:
+        assert only(read_mms("4003 pics done", "photographer")) == Done(
+            unit_id=unit("4003").id, stock_number="4003", stage=Stage.PHOTOS
+        )
+
+    def test_a_bare_photo_word_without_pictures_is_still_a_move(self) -> None:
+        assert isinstance(only(read("3088 2 pics", "porter")), Move)
+
+    def test_what_a_photo_shows_is_not_work_but_a_report_beside_it_is(self) -> None:
+        assert read_mms("pictures of the dent on 2240").commands == []
+        assert only(read_mms("pic of 2231 brakes done")).item == "front brakes"
+        assert only(read_mms("pic of the scratch, 2231 brakes done")).item == "front brakes"
+
+    def test_photos_naming_no_car_ask_for_the_stock_number_not_a_guess(self) -> None:
+        result = read_mms("here's a pic", "porter", "2232")
+        assert result.commands == [] and result.units == []
+        assert result.not_understood is not None and "stock number" in result.not_understood

@@ -295,7 +295,9 @@ class SmsIngest:
         index = await self.indexes.get(
             session, sender.store.id, seq=sender.store.last_event_seq, changed_since=sender.changed
         )
-        context = understanding.Context(recent_unit_ids=history.recent_unit_ids, now=now)
+        context = understanding.Context(
+            recent_unit_ids=history.recent_unit_ids, now=now, media_count=len(media)
+        )
         sender_view = understanding.SenderView(id=str(staff.id), name=staff.name, role=staff.role)
         try:
             interpretation = _interpret(body, index, sender_view, context, history.pending_question)
@@ -580,7 +582,7 @@ async def _account(
                 session, store_id=store_id, from_number=sender.from_number, cause=cause, now=now
             )
             unit_ids = list(dict.fromkeys(o.unit_id for o in outcomes or () if o.unit_id))
-            status = "applied" if outcomes else "failed"
+            status = "applied" if any(o.changed for o in outcomes or ()) else "failed"
             return replies.undone(outcomes), status, outcomes or [], unit_ids
     return replies.HELP, "applied", [], []
 

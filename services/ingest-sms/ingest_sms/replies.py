@@ -58,6 +58,13 @@ def unknown(numbers: Sequence[str]) -> str:
 
 
 def undone(outcomes: Sequence[Outcome] | None) -> str:
+    """What UNDO reverted and, plainly apart, what it could not (`changed` False)."""
     if outcomes is None:
         return NOTHING_TO_UNDO
-    return "Undone. " + confirmation(outcomes)
+    reverted = [outcome for outcome in outcomes if outcome.changed]
+    kept = [outcome for outcome in outcomes if not outcome.changed]
+    if not reverted:
+        return f"Can't undo that, nothing changed: {confirmation(kept)}. Fix it on the board."
+    if not kept:
+        return "Undone. " + confirmation(reverted)
+    return f"Undone. {confirmation(reverted)}. Not undone: {confirmation(kept)}"

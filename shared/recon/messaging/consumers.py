@@ -82,6 +82,10 @@ async def run_durable_consumer(
     )
     try:
         while True:
+            if _cancel_requested():
+                # Python 3.11's wait_for (inside fetch) can swallow a cancellation that lands
+                # as the fetch times out: without this the loop fetches on and shutdown hangs.
+                raise asyncio.CancelledError
             try:
                 messages = await subscription.fetch(batch, timeout=1.0)
             except TimeoutError:
@@ -97,6 +101,11 @@ async def run_durable_consumer(
         # connection's drain at shutdown for its whole timeout. The durable consumer stays.
         with contextlib.suppress(Exception):
             await subscription.unsubscribe()
+
+
+def _cancel_requested() -> bool:
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 async def _handle(msg: Msg, *, durable: str, handler: Handler, max_deliver: int) -> None:

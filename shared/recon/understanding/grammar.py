@@ -99,6 +99,9 @@ class SegmentReading:
     acked: bool = False
     has_content: bool = False  # words left over that meant nothing to the rules
     describes_car: bool = False  # a colour or "one" left over: "sold the white one"
+    # Photos named as a thing ("photo of 2279", "here's a pic", a pic word beside attached
+    # media): what the text sends, not a move to the photos stage.
+    photos: bool = False
 
 
 # ---------------------------------------------------------------------------- reading rules
@@ -229,6 +232,7 @@ class _Reader:
         self.alive = [c.canon not in (UNIT, "", "!polite") for c in ctoks]
         self.text = ""
         self.present: set[str] = set()
+        self.photos_left = False  # a photo word left beside attached media
         self._starts: list[int] = []
         self._owners: list[int] = []
         self._rebuild()
@@ -306,12 +310,15 @@ def read_segment(
     clause_text: str,
     *,
     vendor_words: frozenset[str],
+    media: bool = False,
 ) -> SegmentReading:
+    """`media`: the text came with photos attached (MMS)."""
     mentions = [m for c in ctoks if c.canon == UNIT for m in c.mentions]
     reader = _Reader(ctoks, tokens, clause_text)
     intents: list[Intent] = []
     reading = SegmentReading(intents, mentions)
 
+    _photo_nouns(reader, media)
     _promise(reader, intents)
     _approval(reader, intents)
     if reader.has("!not") or reader.has("!declined"):
@@ -327,7 +334,8 @@ def read_segment(
     _needs(reader, intents)
     _photos_and_pickup(reader, intents)
     _completions(reader, intents)
-    _leftover_keywords(reader, intents)
+    _leftover_keywords(reader, intents, media)
+    reading.photos = reader.has(_PHOTO_NOUN) or reader.photos_left
     reading.thanks = reader.has("!thanks")
     reading.acked = reader.has("!ack")
     if reading.acked and not intents:
@@ -343,6 +351,81 @@ def read_segment(
 
 
 # ---------------------------------------------------------------------------- rule groups
+
+# A photo word read as the photos it names: no rule reads it as a stage.
+_PHOTO_NOUN = "!photo"
+# Singular photo words after which an English "a" is an article ("here's a pic"), not the
+# Spanish "to" of "4600 a fotos".
+_SINGULAR_PHOTO = frozenset({"pic", "photo", "picture", "pict", "foto", "phto"})
+# Phrases of the photos stage that name a place or an event, never the pictures themselves.
+_PHOTO_PLACES = frozenset({"booth", "shoot", "studio"})
+# Words before a stage word that make it where the car goes: "to pics", "ready for pics".
+_STAGE_LEADS = frozenset({"!to", "in", "at", "on", "into", "with", "w/", "for", "!ready"})
+# Words after a photo word that make it the pictures: "photo of 2279", "pics for 4410".
+_PHOTO_OF = frozenset({"of", "for", "attached", "attaching", "attach", "below", "above"})
+
+
+def _photo_nouns(reader: _Reader, media: bool) -> None:
+    """ "photo of 2279", "pic of the damage on 2279", "here's a pic 2279", "took pics of 4410":
+    photo words naming pictures, not the photos stage. So is "2279 2 pics" sent with two
+    pictures. An explicit stage move ("2279 to photos", "ready for pics") stays a move."""
+    alive = [p for p, a in enumerate(reader.alive) if a]
+    changed = False
+    for index, position in enumerate(alive):
+        ctok = reader.ctoks[position]
+        if ctok.canon != "@photos":
+            continue
+        words = [t.low for t in reader.tokens[ctok.start : ctok.end]]
+        if _PHOTO_PLACES.intersection(words):
+            continue
+        before = [reader.ctoks[p] for p in alive[:index]]
+        after = reader.ctoks[alive[index + 1]].canon if index + 1 < len(alive) else ""
+        lead = before[-1] if before else None
+        lead_low = reader.tokens[lead.start].low if lead is not None else ""
+        noun = False
+        if lead is not None and lead.canon == "!to" and lead_low in ("a", "2", "4"):
+            # "a pic": an article. "2 pics" with pictures attached: how many were sent.
+            article = lead_low == "a" and words[-1] in _SINGULAR_PHOTO
+            count = lead_low != "a" and media and _no_move_before(before[:-1])
+            if article or count:
+                lead.canon = lead_low
+                noun = True
+        if not noun and after in _PHOTO_OF:
+            stage_lead = next((c.canon for c in reversed(before) if c.canon != "the"), "")
+            noun = stage_lead not in _STAGE_LEADS
+        if noun:
+            ctok.canon = _PHOTO_NOUN
+            changed = True
+            if after in ("of", "for"):
+                _consume_caption(reader, alive[index + 1])
+    if changed:
+        reader._rebuild()
+
+
+# Words a caption may hold besides plain ones: "pics of 4410 water pump leak".
+_CAPTION_KEYWORDS = frozenset({"!bad", "!needsrep"})
+
+
+def _consume_caption(reader: _Reader, of_position: int) -> None:
+    """What a photo shows ("pic of the dent on 2240") describes the picture: it opens or
+    completes no work. A caption that runs into a report ("pic of 2231 brakes done") is left
+    for the rules to read."""
+    caption = [of_position]
+    for position in range(of_position + 1, len(reader.ctoks)):
+        canon = reader.ctoks[position].canon
+        if canon == UNIT or not reader.alive[position]:
+            continue
+        if canon == ",":
+            break
+        if canon.startswith(("!", "@", "~", "#")) and canon not in _CAPTION_KEYWORDS:
+            return
+        caption.append(position)
+    for position in caption:
+        reader.alive[position] = False
+
+
+def _no_move_before(before: list[CTok]) -> bool:
+    return not any(c.canon in ("!move", "!send", "!drop", "!ready", "!back") for c in before)
 
 
 def _promise(reader: _Reader, intents: list[Intent]) -> None:
@@ -642,7 +725,7 @@ def _completions(reader: _Reader, intents: list[Intent]) -> None:
             reader.consume(match)
 
 
-def _leftover_keywords(reader: _Reader, intents: list[Intent]) -> None:
+def _leftover_keywords(reader: _Reader, intents: list[Intent], media: bool) -> None:
     if match := reader.find(_R_BARE_DONE):
         left = {c.canon for a, c in zip(reader.alive, reader.ctoks, strict=True) if a}
         # "rr brakes done": a repair verb left over beside the work it did is not the stage.
@@ -658,7 +741,10 @@ def _leftover_keywords(reader: _Reader, intents: list[Intent]) -> None:
         for alive, c in zip(reader.alive, reader.ctoks, strict=True)
         if alive and c.canon.startswith("@")
     }
-    if len(stages) == 1 and not any(
+    if stages == {Stage.PHOTOS} and media:
+        # "2279 pics 📸" sent with the pictures: the pictures are the news, not a move.
+        reader.photos_left = True
+    elif len(stages) == 1 and not any(
         i.action in ("move", "done", "send_to_vendor") for i in intents
     ):
         intents.append(Intent("move", stage=stages.pop(), loose=True))

@@ -192,6 +192,8 @@ class _Assembly:
     awaiting: list[tuple[UnitView, Intent]] = field(default_factory=list)
     negated: bool = False
     unparsed: bool = False
+    photo_units: list[str] = field(default_factory=list)  # named as what the photos show
+    photos_unplaced: bool = False  # photos named, no car named
     quiet: bool = False  # "thanks", a 👍 with nothing to acknowledge
 
     # ------------------------------------------------------------------ lines and clauses
@@ -285,7 +287,11 @@ class _Assembly:
                 )
             else:
                 reading = read_segment(
-                    segment, tokens, clause.text, vendor_words=self.index.vendor_words
+                    segment,
+                    tokens,
+                    clause.text,
+                    vendor_words=self.index.vendor_words,
+                    media=self.context.media_count > 0,
                 )
             self._bind(reading, mentions, clause)
 
@@ -344,7 +350,10 @@ class _Assembly:
             targets = from_context
         intents = reading.intents
         if not intents:
-            if reading.has_content:
+            if reading.photos:
+                # "photo of 2279": the photos' car, where MMS media attach; nothing to change.
+                self.photo_units.extend(u for u in targets if u not in self.photo_units)
+            elif reading.has_content:
                 self.unparsed = True
             elif resolved:
                 self.bare_units.extend(u for u in resolved if u not in self.bare_units)
@@ -362,6 +371,10 @@ class _Assembly:
         intents = reading.intents
         recent = [u for u in self.context.recent_unit_ids if u in self.index.units]
         if not intents:
+            if reading.photos:
+                # Photos go only to a car the text names: never to a guess from context.
+                self.photos_unplaced = True
+                return None
             if reading.acked and recent and self.sender.role in ACK_ROLES:
                 return recent[:1]
             if reading.acked or reading.thanks:
@@ -586,6 +599,19 @@ class _Assembly:
             return (
                 'I read a "not" in that, so nothing changed. Text what was done, '
                 'e.g. "2231 brakes done".'
+            )
+        if self.photo_units and not self.unparsed:
+            if self.context.media_count:
+                return None  # the photos themselves are the news: they attach to the car
+            stock = self.index.unit(self.photo_units[0]).stock_number
+            return (
+                "No photo came with that text, so nothing changed. To move a car to photos, "
+                f'text e.g. "{stock} to photos".'
+            )
+        if self.photos_unplaced and not self.unparsed:
+            return (
+                "Which car are the photos for? Send them again with the stock number, "
+                'e.g. "2231 pic of the dent".'
             )
         if self.quiet and not self.unparsed:
             return None

@@ -61,3 +61,6 @@ class Context:
     recent_unit_ids: tuple[str, ...] = ()
     # Timezone-aware, in the store's local time zone ("tomorrow", "friday", "12/3" are local).
     now: datetime
+    # How many pictures (MMS media) came with the text: a photo word beside them names what
+    # was sent ("pic of 2279"), not a move to the photos stage.
+    media_count: int = 0
