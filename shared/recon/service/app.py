@@ -92,7 +92,8 @@ def create_service_app(
             with contextlib.suppress(Exception):
                 await nats_client.drain()
             try:
-                await asyncio.wait_for(reads.close(), timeout=5)
+                async with asyncio.timeout(5):  # not wait_for: on 3.11 it can swallow a cancel
+                    await reads.close()
             except TimeoutError:
                 reads.terminate()  # a connection still out (a request cut short): close it hard
             await engine.dispose()
