@@ -16,6 +16,20 @@ from tests.factories import make_unit
 
 
 class TestStores:
+    async def test_quiet_hours_default_to_the_night_and_null_turns_them_off(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        night = await new_store(client)
+        never_quiet = await new_store(client, quiet_hours_start=None, quiet_hours_end=None)
+        assert (night.json["quiet_hours_start"], night.json["quiet_hours_end"]) == (
+            "20:00:00",
+            "07:00:00",
+        )
+        assert (never_quiet.json["quiet_hours_start"], never_quiet.json["quiet_hours_end"]) == (
+            None,
+            None,
+        )
+
     async def test_put_creates_then_updates_the_same_store(self, client: httpx.AsyncClient) -> None:
         store = await new_store(client, sms_number="(512) 555-0177")
         assert store.json["sms_number"] == "+15125550177"

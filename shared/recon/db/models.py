@@ -74,8 +74,14 @@ class Store(Base):
     )
     stage_labels: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     board_token: Mapped[str] = mapped_column(String(64), unique=True)
-    quiet_hours_start: Mapped[time | None] = mapped_column(Time, default=time(20, 0))
-    quiet_hours_end: Mapped[time | None] = mapped_column(Time, default=time(7, 0))
+    # None is "no quiet hours", so an explicit None is stored as NULL (evaluates_none); the
+    # defaults apply only to a store created without saying.
+    quiet_hours_start: Mapped[time | None] = mapped_column(
+        Time().evaluates_none(), default=time(20, 0)
+    )
+    quiet_hours_end: Mapped[time | None] = mapped_column(
+        Time().evaluates_none(), default=time(7, 0)
+    )
     digest_time: Mapped[time] = mapped_column(Time, default=time(7, 30))
     inventory_feed_url: Mapped[str | None] = mapped_column(Text)
     inventory_feed_interval_minutes: Mapped[int] = mapped_column(
