@@ -70,11 +70,19 @@ async def new_token(
 
 
 @contextlib.asynccontextmanager
-async def live_server(app: FastAPI) -> AsyncIterator[str]:
-    """The app under a real uvicorn on a free port (streaming needs real sockets)."""
-    port = free_port()
+async def live_server(app: FastAPI, port: int | None = None) -> AsyncIterator[str]:
+    """The app under a real uvicorn (streaming needs real sockets), on `port` or a free one.
+    Open event streams are cut after a second on the way out, as a restart would cut them."""
+    port = port or free_port()
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="on",
+            timeout_graceful_shutdown=1,
+        )
     )
     task = asyncio.create_task(server.serve())
     while not server.started:

@@ -11,7 +11,8 @@ import pytest
 from board_api.main import create_app
 from recon.devstack.servers import free_port
 from recon.settings import Settings
-from tests.web.helpers import CHROMIUM, CHROMIUM_ARGS, serving_on
+from tests.board_api.helpers import live_server
+from tests.web.helpers import CHROMIUM, CHROMIUM_ARGS
 
 try:
     from playwright.async_api import Browser, Page, async_playwright, expect
@@ -38,7 +39,7 @@ async def browser() -> AsyncIterator[Browser]:
 
 @pytest.fixture(scope="module")
 async def base_url(settings: Settings) -> AsyncIterator[str]:
-    async with serving_on(create_app(settings), free_port()) as url:
+    async with live_server(create_app(settings), free_port()) as url:
         yield url
 
 

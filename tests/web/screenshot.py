@@ -23,11 +23,11 @@ from recon.devstack.demo import seed_demo
 from recon.devstack.run import DEMO_SMS_NUMBER
 from recon.devstack.servers import EmbeddedNats, EmbeddedPostgres, free_port
 from recon.settings import Settings
+from tests.board_api.helpers import live_server
 from tests.conftest import ROOT
 from tests.web.helpers import (
     CHROMIUM,
     CHROMIUM_ARGS,
-    serving_on,
     text_moving_unit,
     text_needing_review,
 )
@@ -58,7 +58,7 @@ async def shoot(settings: Settings, out: Path) -> None:
     )
     await text_needing_review(sessions, store, staff["Dre Walker"], body="moved the gray one")
     await engine.dispose()
-    async with serving_on(create_app(settings), free_port()) as url, async_playwright() as pw:
+    async with live_server(create_app(settings), free_port()) as url, async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = await browser.new_page(viewport=SIZE)
         await page.goto(f"{url}/board/{demo.board_token}")

@@ -16,12 +16,12 @@ from recon.db.models import Message, Store, Unit
 from recon.devstack.servers import free_port
 from recon.domain.stages import BlockerKind
 from recon.settings import Settings
-from tests.board_api.helpers import ADMIN
+from tests.board_api.helpers import ADMIN, live_server
 from tests.conftest import TestServers
 from tests.factories import API_CAUSE, make_staff, make_store, make_unit
 from tests.ingest.conftest import Phone, ingest_settings
 from tests.platform.test_services import serving
-from tests.web.helpers import serving_on, text_moving_unit, text_needing_review
+from tests.web.helpers import text_moving_unit, text_needing_review
 
 
 def board(base_url: str, store: Store, query: str = "") -> str:
@@ -126,14 +126,14 @@ class TestLive:
         port = free_port()
         store = await make_store(sessions)
         unit = await make_unit(sessions, store, stock_number="R1")
-        async with serving_on(create_app(settings), port) as url:
+        async with live_server(create_app(settings), port) as url:
             await open_live(page, board(url, store))
         await expect(page.locator("#live")).to_have_text("reconnecting…")
         # A change while board-api is down is replayed on reconnect (Last-Event-ID).
         async with sessions() as session, session.begin():
             row = await units.get_unit(session, store_id=store.id, ref=unit.id)
             await units.move_unit(session, row, to_stage="inspection", cause=API_CAUSE)
-        async with serving_on(create_app(settings), port):
+        async with live_server(create_app(settings), port):
             await expect(page.locator("#live")).to_have_text("live", timeout=15_000)
             await expect(page.locator(f"#col-inspection #unit-{unit.id}")).to_be_visible()
 
