@@ -37,7 +37,8 @@ async def create_read_pool(dsn: str, *, max_size: int = 10) -> asyncpg.Pool:
 
     pool: asyncpg.Pool = await asyncpg.create_pool(
         dsn,
-        min_size=1,
+        # Opened on first use: of the services only board-api reads through this pool.
+        min_size=0,
         max_size=max_size,
         init=decode_json,
         server_settings={"application_name": "recon"},
