@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 import httpx
 
-from bench.harness import BenchServers, Figure, percentile, rss_mb
+from bench.harness import BenchServers, Figure, percentile, read_response, rss_mb
 from board_api.auth import hash_token, new_api_token
 from recon.db.models import ApiToken, Store
 from recon.db.session import create_engine, create_sessionmaker
@@ -138,14 +138,7 @@ class KeepAliveClient:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         request = f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\n{self.head}\r\n"
         self.writer.write(request.encode())
-        head = await self.reader.readuntil(b"\r\n\r\n")
-        status = int(head.split(b" ", 2)[1])
-        length = 0
-        for line in head.split(b"\r\n"):
-            name, _, value = line.partition(b":")
-            if name.strip().lower() == b"content-length":
-                length = int(value)
-        return status, await self.reader.readexactly(length)
+        return await read_response(self.reader)
 
     async def close(self) -> None:
         if self.writer is not None:

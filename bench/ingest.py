@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bench.harness import BenchServers, Figure, percentile
+from bench.harness import BenchServers, Figure, percentile, read_response
 from bench.services import running_service
 from recon.db.models import Staff, Store
 from recon.db.session import create_engine, create_sessionmaker
@@ -141,14 +141,7 @@ class PostPool:
             reader, writer = await asyncio.open_connection(host, port)
         try:
             writer.write(request)
-            answer = await reader.readuntil(b"\r\n\r\n")
-            status = int(answer.split(b" ", 2)[1])
-            length = 0
-            for line in answer.split(b"\r\n"):
-                name, _, value = line.partition(b":")
-                if name.strip().lower() == b"content-length":
-                    length = int(value)
-            content = await reader.readexactly(length)
+            status, content = await read_response(reader)
         except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
             writer.close()
             raise httpx.TransportError(str(exc)) from exc
