@@ -12,6 +12,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from board_api.shared_reads import SharedReads
 from board_api.units import listing, service
 from recon.domain import units
 from recon.events.types import VehicleFields
@@ -136,3 +137,74 @@ class TestCachedUnitList:
         boards = await asyncio.gather(*(_board(client, store.url, reader) for _ in range(20)))
         assert all(list(board) == ["K1", "K2"] for board in boards)
         assert reads == 1
+
+
+class TestRepeatedReads:
+    """A query string the route has answered before is answered in front of FastAPI
+    (`units.fast_path`): for each caller and store exactly as the route answers it."""
+
+    async def test_a_known_query_answers_each_store_and_refuses_as_the_route_does(
+        self, client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+    ) -> None:
+        ours, theirs = await new_store(client), await new_store(client)
+        await make_unit(sessions, await store_row(sessions, ours), stock_number="F1")
+        await make_unit(sessions, await store_row(sessions, theirs), stock_number="F9")
+        query = "?limit=5&stage=intake"
+        reader = bearer(await new_token(client, ours, "read"))
+        for _ in range(2):  # the second time from the fast path
+            listed = await client.get(f"{ours.url}/units{query}", headers=reader)
+            assert [u["stock_number"] for u in listed.json()["items"]] == ["F1"]
+        theirs_board = await client.get(f"{theirs.url}/units{query}", headers=ADMIN)
+        assert [u["stock_number"] for u in theirs_board.json()["items"]] == ["F9"]
+
+        other_store = await client.get(f"{theirs.url}/units{query}", headers=reader)
+        assert other_store.status_code == 404, other_store.text
+        malformed = await client.get(f"{ours.url}/units{query}", headers={"Authorization": "x"})
+        assert malformed.status_code == 401
+        assert malformed.json()["detail"] == "Authorization must be 'Bearer <token>'"
+        unknown = await client.get(f"{ours.url}/units{query}", headers=bearer("rbt_nobody"))
+        assert unknown.status_code == 401
+        no_store = await client.get(f"{ours.url}x/units{query}", headers=ADMIN)
+        assert no_store.status_code == 404
+
+    async def test_its_answers_are_timed_under_the_route(self, client: httpx.AsyncClient) -> None:
+        store = await new_store(client)
+        url = f"{store.url}/units?board_token={store.board_token}&limit=7"
+        for _ in range(3):
+            assert (await client.get(url)).status_code == 200
+        metrics = (await client.get("/metrics")).text
+        timed = [
+            line
+            for line in metrics.splitlines()
+            if line.startswith("recon_http_request_seconds_count")
+            and 'route="/api/v1/stores/{slug}/units"' in line
+            and 'status="200"' in line
+        ]
+        assert timed and "unmatched" not in "".join(timed)
+
+
+class TestSharedReads:
+    async def test_a_read_never_shares_a_query_that_began_before_it(self) -> None:
+        reads: SharedReads[int] = SharedReads()
+        started = 0
+        release = asyncio.Event()
+
+        async def query() -> int:
+            nonlocal started
+            started += 1
+            number = started
+            await release.wait()
+            return number
+
+        first = asyncio.create_task(reads.read("board", query))
+        await asyncio.sleep(0)  # its query is out
+        later = [asyncio.create_task(reads.read("board", query)) for _ in range(5)]
+        other = asyncio.create_task(reads.read("another board", query))
+        await asyncio.sleep(0)
+        release.set()
+        # The five that came while the first query was out share one query of their own.
+        assert await first == 1
+        shared = {await task for task in later}
+        assert len(shared) == 1 and shared != {1}
+        assert await other not in shared | {1}
+        assert started == 3

@@ -16,6 +16,7 @@ from fastapi import HTTPException, Request
 from sqlalchemy import and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from board_api.shared_reads import SharedReads
 from recon.db.models import ApiToken, Store
 from recon.domain.event_log import Cause
 from recon.events import Actor
@@ -191,16 +192,32 @@ _STORE_COLUMNS = tuple((column.key, column.name) for column in Store.__table__.c
 async def authorize_read(
     reads: asyncpg.Pool, *, slug: str, token: str | None, settings: Settings
 ) -> StoreAccess | None:
-    """What `authorize_store(scope=READ, board=True)` grants, in one round trip; None when the
-    caller is refused or its token's last use is due to be recorded: `authorize_store` then
-    decides (and words every refusal) in a session of its own. The store it returns is not
-    attached to a session: it is for reading."""
+    """What `authorize_store(scope=READ, board=True)` grants, in one round trip shared by the
+    identical requests that came together (`SharedReads`); None when the caller is refused or
+    its token's last use is due to be recorded: `authorize_store` then decides (and words
+    every refusal) in a session of its own. The store it returns is not attached to a session
+    and may be shared by several requests: it is for reading."""
     if token is None:
         return None
+    token_hash = hash_token(token)
     try:
-        record = await reads.fetchrow(_READ_SQL, slug, hash_token(token))
+        return await _READS.read(
+            (slug, token_hash),
+            lambda: _read_access(
+                reads, slug=slug, token=token, token_hash=token_hash, settings=settings
+            ),
+        )
     except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError):
         return None  # a connection Postgres dropped (a restart): the session path retries
+
+
+_READS: SharedReads[StoreAccess | None] = SharedReads()
+
+
+async def _read_access(
+    reads: asyncpg.Pool, *, slug: str, token: str, token_hash: str, settings: Settings
+) -> StoreAccess | None:
+    record = await reads.fetchrow(_READ_SQL, slug, token_hash)
     if record is None:
         return None
     store = Store(**{key: record[name] for key, name in _STORE_COLUMNS})

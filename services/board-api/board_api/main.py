@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from starlette.middleware import Middleware
 
 from board_api import metrics, notification_rules
 from board_api.events.endpoints import router as events_router
@@ -12,6 +13,7 @@ from board_api.staff.endpoints import router as staff_router
 from board_api.stores.endpoints import router as stores_router
 from board_api.tokens.endpoints import router as tokens_router
 from board_api.units.endpoints import router as units_router
+from board_api.units.fast_path import UnitListFastPath
 from board_api.web import router as web_router
 from recon.service.app import create_service_app
 from recon.settings import Settings
@@ -37,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Stores, staff, tokens, units and their actions, messages, events and the live stream.",
         routers=ROUTERS,
         workers=[hub.run],
+        middleware=[Middleware(UnitListFastPath)],
         settings=settings,
     )
     app.state.hub = hub

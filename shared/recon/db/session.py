@@ -35,12 +35,18 @@ async def create_read_pool(dsn: str, *, max_size: int = 10) -> asyncpg.Pool:
                 name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
             )
 
+    async def keep_session(connection: asyncpg.Connection) -> None:
+        """Nothing: these connections only read, so asyncpg's default reset (a round trip
+        of RESET ALL, UNLISTEN, CLOSE ALL on every release) has nothing to undo. An open
+        transaction is still rolled back by the pool first."""
+
     pool: asyncpg.Pool = await asyncpg.create_pool(
         dsn,
         # Opened on first use: of the services only board-api reads through this pool.
         min_size=0,
         max_size=max_size,
         init=decode_json,
+        reset=keep_session,
         server_settings={"application_name": "recon"},
     )
     return pool

@@ -15,6 +15,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
 from sqlalchemy import text
+from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from recon.db.session import create_engine, create_read_pool, create_sessionmaker
@@ -45,10 +46,12 @@ def create_service_app(
     routers: Sequence[APIRouter] = (),
     relay: bool = True,
     workers: Sequence[Worker] = (),
+    middleware: Sequence[Middleware] = (),
     settings: Settings | None = None,
 ) -> FastAPI:
     """A Recon service. `relay` runs the outbox relay (every writer does); `workers` are
-    long-running tasks (consumers, pollers) started after the connections are up."""
+    long-running tasks (consumers, pollers) started after the connections are up;
+    `middleware` runs inside the request metrics, so what it answers is timed too."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -100,7 +103,9 @@ def create_service_app(
 
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
     install_error_handlers(app)
-    app.add_middleware(RequestMetrics, service=name)
+    for extra in middleware:
+        app.add_middleware(extra.cls, *extra.args, **extra.kwargs)
+    app.add_middleware(RequestMetrics, service=name)  # added last: the outermost
     app.include_router(_operations_router())
     for router in routers:
         app.include_router(router)

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Query, Response
+from fastapi import APIRouter, Body, Path, Query, Request, Response
 
 import recon.domain.units as units
 from board_api.auth import StoreAccess
@@ -46,6 +46,7 @@ CONFLICTS: dict[int | str, dict[str, Any]] = {
 async def list_units(
     access: DetachedReadAccess,
     state: StateDep,
+    request: Request,
     stage: list[str] = Query(
         [], description="Only these stages (repeat, or comma-separate: detail,photos)."
     ),
@@ -63,7 +64,6 @@ async def list_units(
     limit: LimitQuery = 100,
     cursor: CursorQuery = None,
 ) -> Response:
-    at = units.now()
     filters = service.UnitFilters(
         stages=service.parse_stages(stage),
         blocked=blocked,
@@ -71,9 +71,9 @@ async def list_units(
         q=q,
         include_removed=include_removed,
     )
-    body = await listing.list_json(
-        state.sessions, store=access.store, filters=filters, limit=limit, cursor=cursor, at=at
-    )
+    query = listing.UnitQuery(filters=filters, limit=limit, cursor=cursor)
+    body = await listing.list_json(state.sessions, store=access.store, query=query, at=units.now())
+    listing.KNOWN_QUERIES.add(request.scope["query_string"], query)
     return Response(body, media_type="application/json")
 
 

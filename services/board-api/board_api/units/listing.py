@@ -171,27 +171,59 @@ PAGES = PageCache()
 """This process's pages (each copy of board-api has its own; the seq keeps every copy exact)."""
 
 
+@dataclass(frozen=True, slots=True)
+class UnitQuery:
+    """What a `GET …/units` asks for, its parameters parsed and checked."""
+
+    filters: service.UnitFilters
+    limit: int
+    cursor: str | None
+
+
+class KnownQueries:
+    """Query strings the list route has parsed and answered, and what each asked for; the
+    most recently used kept. The same string always parses the same way, whoever sends it
+    for whichever store: a repeated board read need not be parsed again (see `fast_path`)."""
+
+    def __init__(self, max_entries: int = 4096) -> None:
+        self.max_entries = max_entries
+        self._queries: OrderedDict[bytes, UnitQuery] = OrderedDict()
+
+    def get(self, query_string: bytes) -> UnitQuery | None:
+        query = self._queries.get(query_string)
+        if query is not None:
+            self._queries.move_to_end(query_string)
+        return query
+
+    def add(self, query_string: bytes, query: UnitQuery) -> None:
+        self._queries[query_string] = query
+        self._queries.move_to_end(query_string)
+        if len(self._queries) > self.max_entries:
+            self._queries.popitem(last=False)
+
+
+KNOWN_QUERIES = KnownQueries()
+
+
 async def list_json(
-    sessions: async_sessionmaker[AsyncSession],
-    *,
-    store: Store,
-    filters: service.UnitFilters,
-    limit: int,
-    cursor: str | None,
-    at: datetime,
+    sessions: async_sessionmaker[AsyncSession], *, store: Store, query: UnitQuery, at: datetime
 ) -> bytes:
     """`GET …/units` as JSON. `store` must have been read in this request: its
     last_event_seq then covers every change committed before the request began. Postgres is
     read (in a session of its own) only when the page is not cached at that seq."""
-    query = (filters, limit, cursor)
     # Which units are overdue depends on the time, not only on the seq.
-    cacheable = filters.overdue is None
+    cacheable = query.filters.overdue is None
     seq = store.last_event_seq
 
     async def read() -> ListedPage:
         async with sessions() as session:
             rows, next_cursor = await service.list_units(
-                session, store=store, filters=filters, limit=limit, cursor=cursor, at=at
+                session,
+                store=store,
+                filters=query.filters,
+                limit=query.limit,
+                cursor=query.cursor,
+                at=at,
             )
         units = tuple(ListedUnit.of(unit, store) for unit in rows)
         return ListedPage(seq=seq, units=units, next_cursor=next_cursor)
