@@ -16,10 +16,12 @@ from typing import Any, Literal
 
 from sqlalchemy import Select, bindparam, func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import make_transient_to_detached, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from recon.db.models import Ack, Note, Unit, WeOweItem, WorkItem
+from recon.domain import pg
 from recon.domain.errors import AlreadyPast, InvalidChange, InvalidInput, NotFound, StaleUnit
 from recon.domain.event_log import Cause, PendingEvent, append_events, lock_store_events
 from recon.domain.stages import BlockerKind, Stage, is_past, next_stage_after_done
@@ -139,6 +141,59 @@ async def _commit_change(
     except StaleDataError as exc:
         raise StaleUnit(stock_number=stock_number, expected=None, actual=None) from exc
     await _log(session, unit, cause, events)
+
+
+async def _commit_appended(
+    session: AsyncSession,
+    unit: Unit,
+    cause: Cause,
+    row: Note | WeOweItem | Ack,
+    collection: str,
+    events: Sequence[ev.UnitEventData],
+) -> None:
+    """`_commit_change` for a change that only adds one child row to the unit (a note, a
+    we-owe item, an acknowledgement), every column of the row set.
+
+    The version bump (checked against the row) and the INSERT go as one plain statement:
+    the ORM's flush of the same two cost several times the statements themselves, on the
+    path every text that adds a note takes. The row then sits in the session like a loaded
+    one. A session with other changes waiting is flushed the ORM's way, so nothing pending
+    is written out of order.
+    """
+    if session.new or session.dirty or session.deleted:
+        session.add(row)
+        _keep_current(unit, collection, row)
+        await _commit_change(session, unit, cause, events)
+        return
+    at = cause.when()
+    columns = tuple(row.__table__.columns.keys())
+    statement = _bump_and_insert_sql(row.__tablename__, columns)
+    connection = await pg.driver(session)
+    with pg.refused_values(statement):
+        status = await connection.execute(
+            statement, unit.id, unit.version, at, *(row.__dict__[name] for name in columns)
+        )
+    if status != "INSERT 0 1":
+        raise StaleUnit(stock_number=unit.stock_number, expected=None, actual=None)
+    set_committed_value(unit, "version", unit.version + 1)
+    set_committed_value(unit, "updated_at", at)
+    make_transient_to_detached(row)
+    session.add(row)
+    if collection not in inspect(unit).unloaded:
+        set_committed_value(unit, collection, [*getattr(unit, collection), row])
+    await _log(session, unit, cause, events)
+
+
+@functools.cache
+def _bump_and_insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    """Bump the unit's version where it is still the one read ($1 id, $2 version, $3 time),
+    then insert the child row ($4…) only if it was: 'INSERT 0 0' means the unit is stale."""
+    values = ", ".join(f"${n}" for n in range(4, 4 + len(columns)))
+    return (
+        "WITH bumped AS (UPDATE units SET version = version + 1, updated_at = $3 "
+        "WHERE id = $1 AND version = $2 RETURNING id) "
+        f"INSERT INTO {table} ({', '.join(columns)}) SELECT {values} FROM bumped"
+    )
 
 
 async def _log(
@@ -458,11 +513,8 @@ async def add_note(
         author_staff_id=cause.actor.staff_id,
         created_at=cause.when(),
     )
-    session.add(note)
-    _keep_current(unit, "notes", note)
-    await _commit_change(
-        session, unit, cause, [ev.NoteAdded(**_base(unit, cause), note_id=note.id, body=note.body)]
-    )
+    event = ev.NoteAdded(**_base(unit, cause), note_id=note.id, body=note.body)
+    await _commit_appended(session, unit, cause, note, "notes", [event])
     return note
 
 
@@ -483,12 +535,12 @@ async def add_we_owe(
         store_id=unit.store_id,
         unit_id=unit.id,
         item=item[:200],
+        status="open",
         created_at=cause.when(),
+        done_at=None,
     )
-    session.add(owed)
-    _keep_current(unit, "we_owe", owed)
     event = ev.WeOweAdded(**_base(unit, cause), we_owe_id=owed.id, item=owed.item)
-    await _commit_change(session, unit, cause, [event])
+    await _commit_appended(session, unit, cause, owed, "we_owe", [event])
     return owed
 
 
@@ -532,12 +584,10 @@ async def acknowledge_unit(
         stage=unit.stage,
         at=cause.when(),
     )
-    session.add(ack)
-    _keep_current(unit, "acks", ack)
     event = ev.UnitAcknowledged(
         **_base(unit, cause), staff_id=cause.actor.staff_id, by=by, stage=unit.stage
     )
-    await _commit_change(session, unit, cause, [event])
+    await _commit_appended(session, unit, cause, ack, "acks", [event])
     return ack
 
 
