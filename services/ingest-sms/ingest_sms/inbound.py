@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -35,7 +34,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
-from sqlalchemy.orm.attributes import set_committed_value
 
 from ingest_sms import replies
 from ingest_sms.unit_index import VIEW_UNCHANGED_TYPES, UnitIndexCache, changed_units_sql
@@ -48,7 +46,7 @@ from recon.domain.event_log import (
     defer_events,
     lock_store_events,
 )
-from recon.domain.messages import record_inbound, record_outbound
+from recon.domain.messages import Settled, record_inbound, record_outbound, settle_inbound
 from recon.domain.sms import (
     ACCOUNT_ACTIONS,
     Outcome,
@@ -364,8 +362,7 @@ class SmsIngest:
         reply, status, outcomes, unit_ids = await _apply(
             session, sender, message, interpretation, cause, understood.now
         )
-        await _save_outcome(
-            session,
+        settled = Settled(
             message,
             status=status,
             unit_ids=unit_ids,
@@ -376,8 +373,10 @@ class SmsIngest:
             },
         )
         if not answer:
+            await settle_inbound(session, settled)
             return Handled(None, message.id, status)
-        await _reply(session, sender, message, reply, kind="reply")
+        # The outcome is recorded by the reply's INSERT statement.
+        await _reply(session, sender, message, reply, kind="reply", settles=settled)
         return Handled(reply, message.id, status)
 
     async def _keep(
@@ -657,33 +656,6 @@ def _history(sender: _Sender, *, at: datetime, this_id: uuid.UUID | None, limit:
     )
 
 
-async def _save_outcome(
-    session: AsyncSession,
-    message: Message,
-    *,
-    status: str,
-    unit_ids: list[uuid.UUID],
-    interpretation: dict[str, Any],
-) -> None:
-    """Record what a text was understood as and did: one plain UPDATE (the ORM's flush of the
-    same change at commit cost several times more), the loaded message kept in step."""
-    connection = await pg.driver(session)
-    await connection.execute(
-        "UPDATE messages SET status = $2, unit_ids = $3, interpretation = $4, updated_at = now() "
-        "WHERE id = $1",
-        message.id,
-        status,
-        unit_ids,
-        json.dumps(interpretation),
-    )
-    for name, value in (
-        ("status", status),
-        ("unit_ids", unit_ids),
-        ("interpretation", interpretation),
-    ):
-        set_committed_value(message, name, value)
-
-
 async def _oldest_held(session: AsyncSession, store_id: uuid.UUID) -> Message | None:
     """The store's oldest text stored but not applied yet, locked (another copy skips it)."""
     return (
@@ -703,7 +675,13 @@ async def _oldest_held(session: AsyncSession, store_id: uuid.UUID) -> Message | 
 
 
 async def _reply(
-    session: AsyncSession, sender: _Sender, message: Message, body: str, *, kind: str
+    session: AsyncSession,
+    sender: _Sender,
+    message: Message,
+    body: str,
+    *,
+    kind: str,
+    settles: Settled | None = None,
 ) -> Message:
     return await record_outbound(
         session,
@@ -716,6 +694,7 @@ async def _reply(
         kind=kind,
         service=SERVICE,
         reply_to_id=message.id,
+        settles=settles,
     )
 
 
