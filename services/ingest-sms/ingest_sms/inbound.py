@@ -66,6 +66,10 @@ MAX_BODY = 1600
 MAX_MEDIA = 10
 STALE_RETRIES = 3
 CONTEXT_WINDOW = timedelta(hours=2)
+# The most of the sender's texts in the CONTEXT_WINDOW read to understand a new one: as many
+# as the default flood limit of 20 read when the flood guard counted the same rows. The guard
+# now counts on its own, so a store with a high limit does not read that many texts per text.
+CONTEXT_TEXTS = 21
 UNREGISTERED_REPLY_EVERY = timedelta(hours=24)
 FLOOD_WINDOW = timedelta(minutes=1)
 FLOOD_NOTICE_EVERY = timedelta(minutes=10)
@@ -138,8 +142,11 @@ class _Sender:
     staff: _StaffRow | None
     from_number: str
     # Their texts of the CONTEXT_WINDOW before the text, newest first (read with the sender,
-    # when asked for and the sender is active staff).
+    # when asked for and the sender is active staff; at most CONTEXT_TEXTS of them).
     recent: tuple[_Sent, ...] = ()
+    # How many of their other texts came in the FLOOD_WINDOW before it (counted up to one
+    # more than the flood limit), read with them.
+    in_flood_window: int = 0
     # (the seq the unit index cache was at, the units changed since), when read with it.
     changed: tuple[int, set[uuid.UUID]] | None = None
 
@@ -639,7 +646,7 @@ def _history(sender: _Sender, *, at: datetime, this_id: uuid.UUID | None, limit:
     stored)."""
     earlier = [row for row in sender.recent if row.id != this_id and row.created_at <= at]
     # This text, and the sender's others of the last minute.
-    in_last_minute = 1 + sum(1 for row in earlier if row.created_at > at - FLOOD_WINDOW)
+    in_last_minute = 1 + sender.in_flood_window
     recent: dict[str, None] = {}
     for row in earlier:
         if row.status == "applied":
@@ -746,14 +753,24 @@ WITH s AS MATERIALIZED (
     WHERE {store}
 )
 SELECT s.id, s.sms_number, s.timezone, s.last_event_seq, s.changed,
-       st.id AS staff_id, st.name, st.role, st.active,
+       st.id AS staff_id, st.name, st.role, st.active, flood.in_flood_window,
        h.id AS h_id, h.created_at AS h_created_at, h.status AS h_status,
        h.unit_ids AS h_unit_ids, h.pending_text AS h_pending_text
 FROM s
 LEFT JOIN staff st ON st.store_id = s.id AND st.phone = $2
 LEFT JOIN LATERAL (
+    SELECT count(*) AS in_flood_window FROM (
+        SELECT 1 FROM messages f
+        WHERE $3 AND st.active
+          AND f.store_id = s.id AND f.from_number = $2 AND f.direction = 'inbound'
+          AND f.created_at > $10 AND f.created_at <= $5 AND f.id IS DISTINCT FROM $11
+        LIMIT $12
+    ) f
+) flood ON true
+LEFT JOIN LATERAL (
     SELECT m.id, m.created_at, m.status, m.unit_ids,
-           m.interpretation -> 'question' ->> 'pending_text' AS pending_text
+           CASE WHEN m.status = 'question'
+                THEN m.interpretation -> 'question' ->> 'pending_text' END AS pending_text
     FROM messages m
     WHERE $3 AND st.active
       AND m.store_id = s.id AND m.from_number = $2 AND m.direction = 'inbound'
@@ -782,7 +799,7 @@ async def _resolve(
     stored, the flood limit): also read the sender's texts of the window before it.
     `index_at` (the store this number was last, the seq its cached unit index is at): also
     read which units changed since, if it is still that store."""
-    at, _, limit = history or (_utcnow(), None, 0)
+    at, this_id, limit = history or (_utcnow(), None, 0)
     connection = await pg.driver(session)
     rows = await connection.fetch(
         _RESOLVE_BY_NUMBER if store_id is None else _RESOLVE_BY_ID,
@@ -791,10 +808,13 @@ async def _resolve(
         history is not None,
         at - CONTEXT_WINDOW,
         at,
-        max(limit + 1, 20),
+        min(max(limit + 1, 20), CONTEXT_TEXTS),
         index_at[0] if index_at else None,
         index_at[1] if index_at else 0,
         VIEW_UNCHANGED_TYPES,
+        at - FLOOD_WINDOW,
+        this_id,
+        limit + 1,
     )
     if not rows:
         return None
@@ -812,7 +832,12 @@ async def _resolve(
     if index_at is not None and row["changed"] is not None:
         changed = (index_at[1], set(row["changed"]))
     return _Sender(
-        store=store, staff=staff, from_number=from_number, recent=recent, changed=changed
+        store=store,
+        staff=staff,
+        from_number=from_number,
+        recent=recent,
+        in_flood_window=row["in_flood_window"] or 0,
+        changed=changed,
     )
 
 
