@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -879,10 +880,15 @@ async def _first_copy(session: AsyncSession, sender: _Sender, message_sid: str |
 
 def _numbers(inbound: InboundText) -> tuple[str, str] | None:
     """(To, From) as E.164; None when To is no phone number (no store can have it)."""
-    to_number = try_e164(inbound.to_number)
+    to_number = _e164(inbound.to_number)
     if to_number is None:
         return None
-    return to_number, try_e164(inbound.from_number) or inbound.from_number.strip()[:32]
+    return to_number, _e164(inbound.from_number) or inbound.from_number.strip()[:32]
+
+
+# The same few numbers text again and again; parsing one costs more than the rest of reading
+# the form. Bounded, as the webhook's numbers come from outside.
+_e164 = functools.lru_cache(maxsize=4096)(try_e164)
 
 
 def _zone(name: str) -> ZoneInfo:
