@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.util import identity_key
 
 from recon.db.models import Ack, Note, Unit, WeOweItem, WorkItem
 from recon.domain import pg
@@ -74,19 +75,62 @@ async def get_unit(
     item, an acknowledgement) needs none of them, and reading one not loaded raises.
     """
     unit_id = _as_uuid(ref)
-    query = _unit_query(
-        None if children is None else tuple(children),
-        by_id=unit_id is not None,
-        include_removed=include_removed,
-    )
+    by_id = unit_id is not None
     params = {
         "store_id": store_id,
         "ref": unit_id if unit_id is not None else str(ref).strip().lower(),
     }
+    if children is not None and not children:
+        bare = await _bare_unit(session, params, by_id=by_id, include_removed=include_removed)
+        if bare is False:
+            raise NotFound(f"no unit {ref} in this store")
+        if bare is not None:
+            return bare
+    query = _unit_query(
+        None if children is None else tuple(children),
+        by_id=by_id,
+        include_removed=include_removed,
+    )
     unit = (await session.execute(query, params)).scalar_one_or_none()
     if unit is None:
         raise NotFound(f"no unit {ref} in this store")
     return unit
+
+
+async def _bare_unit(
+    session: AsyncSession, params: dict[str, Any], *, by_id: bool, include_removed: bool
+) -> Unit | Literal[False] | None:
+    """get_unit without children, as one plain statement: the ORM's query cost several times
+    the statement itself on the path every text takes. The unit returned is in the session
+    like a loaded one (its collections raise when read, as the ORM's unloaded ones do).
+    False: no such unit. None: the session holds that unit already; the ORM's query then
+    answers, as it alone knows what to refresh on an object it holds."""
+    connection = await pg.driver(session)
+    row = await connection.fetchrow(
+        _bare_unit_sql(by_id=by_id, include_removed=include_removed),
+        params["store_id"],
+        params["ref"],
+    )
+    if row is None:
+        return False
+    if identity_key(Unit, row["id"]) in session.identity_map:
+        return None
+    unit = Unit(**dict(row))
+    make_transient_to_detached(unit)
+    session.add(unit)
+    return unit
+
+
+@functools.cache
+def _bare_unit_sql(*, by_id: bool, include_removed: bool) -> str:
+    """`_unit_query`'s statement without children, in plain SQL."""
+    where = "store_id = $1 AND " + ("id = $2" if by_id else "lower(stock_number) = $2")
+    if not include_removed:
+        where += " AND removed_at IS NULL"
+    return (
+        f"SELECT {', '.join(Unit.__table__.columns.keys())} FROM units WHERE {where} "
+        "ORDER BY removed_at IS NOT NULL, updated_at DESC LIMIT 1"
+    )
 
 
 @functools.cache
