@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import os
 import random
@@ -112,6 +113,12 @@ class Seeded:
     stock_numbers: list[str]
 
 
+# What urllib.parse.urlencode does to each name and value, remembered: most of a text's form
+# (its field names, the phones, the store's number) is the same from text to text, and quoting
+# it character by character was a fifth of this client's CPU.
+_quote = functools.lru_cache(maxsize=4096)(urllib.parse.quote_plus)
+
+
 class PostPool:
     """Keep-alive HTTP/1.1 connections posting forms, one request per connection at a time
     (a new one is opened when all are busy), parsing only the status line and Content-Length.
@@ -126,13 +133,13 @@ class PostPool:
         """The body of a 200 answer (HTTPError for any other status or a broken connection)."""
         parts = urllib.parse.urlsplit(self.url)
         host, port = parts.hostname or "127.0.0.1", parts.port or 80
-        body = urllib.parse.urlencode(form).encode()
+        body = "&".join(f"{_quote(name)}={_quote(value)}" for name, value in form.items())
         head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
         request = (
             f"POST {path} HTTP/1.1\r\nHost: {host}\r\n{head}"
             "Content-Type: application/x-www-form-urlencoded\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n"
-        ).encode() + body
+            f"Content-Length: {len(body)}\r\n\r\n{body}"
+        ).encode()
         while self._idle and self._idle[-1][2] < time.monotonic() - IDLE_SECONDS:
             self._idle.pop()[1].close()  # uvicorn closes a connection idle for 5 s
         if self._idle:

@@ -6,11 +6,12 @@ from datetime import date
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from recon.db.models import Outbox, UnitEvent
 from recon.domain import units
-from recon.domain.errors import AlreadyPast, InvalidChange
+from recon.domain.errors import AlreadyPast, InvalidChange, NotFound
 from tests.factories import API_CAUSE, INVENTORY_CAUSE, make_store, make_unit
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -231,3 +232,27 @@ class TestBackdatedChanges:
                 )
             )
         assert logged_at == then
+
+
+class TestGetUnitWithoutChildren:
+    async def test_loads_the_unit_once_per_session_collections_unread(
+        self, sessions: Sessions
+    ) -> None:
+        store = await make_store(sessions)
+        unit = await make_unit(sessions, store, stage="mechanical", stock_number="A77")
+        async with sessions() as session, session.begin():
+            bare = await units.get_unit(session, store_id=store.id, ref="a77", children=())
+            assert (bare.id, bare.stage, bare.version) == (unit.id, "mechanical", unit.version)
+            with pytest.raises(InvalidRequestError):
+                _ = bare.notes  # not loaded: reading it raises, as an unloaded relationship
+            again = await units.get_unit(session, store_id=store.id, ref=unit.id, children=())
+            assert again is bare
+            await units.move_unit(session, bare, to_stage="detail", cause=API_CAUSE)
+        after = await reload(sessions, store.id, unit.id)
+        assert (after.stage, after.version) == ("detail", unit.version + 1)
+
+    async def test_an_unknown_unit_is_not_found(self, sessions: Sessions) -> None:
+        store = await make_store(sessions)
+        async with sessions() as session:
+            with pytest.raises(NotFound):
+                await units.get_unit(session, store_id=store.id, ref="nope", children=())

@@ -190,6 +190,45 @@ class TestConcurrentWriters:
         assert final.stage == winner
         assert final.version == unit.version + 1
 
+    async def test_two_notes_at_once_one_is_added_the_other_conflicts(
+        self, sessions: async_sessionmaker[AsyncSession]
+    ) -> None:
+        store = await make_store(sessions)
+        unit = await make_unit(sessions, store)
+        both_loaded = asyncio.Barrier(2)
+
+        async def writer(body: str) -> str:
+            try:
+                async with sessions() as session, session.begin():
+                    loaded = await units.get_unit(session, store_id=store.id, ref=unit.id)
+                    await both_loaded.wait()
+                    await units.add_note(session, loaded, body=body, cause=API_CAUSE)
+            except StaleUnit:
+                return "conflict"
+            return "ok"
+
+        results = await asyncio.gather(writer("first"), writer("second"))
+        assert sorted(results) == ["conflict", "ok"]
+        async with sessions() as session:
+            final = await units.get_unit(session, store_id=store.id, ref=unit.id)
+        assert [note.body for note in final.notes] == ["first" if results[0] == "ok" else "second"]
+        assert final.version == unit.version + 1
+
+    async def test_a_note_then_a_move_in_one_transaction_both_land(
+        self, sessions: async_sessionmaker[AsyncSession]
+    ) -> None:
+        store = await make_store(sessions)
+        unit = await make_unit(sessions, store, stage="mechanical")
+        async with sessions() as session, session.begin():
+            loaded = await units.get_unit(session, store_id=store.id, ref=unit.id)
+            note = await units.add_note(session, loaded, body="brakes", cause=API_CAUSE)
+            assert loaded.notes == [note]
+            await units.move_unit(session, loaded, to_stage="detail", cause=API_CAUSE)
+        async with sessions() as session:
+            final = await units.get_unit(session, store_id=store.id, ref=unit.id)
+        assert (final.stage, final.version) == ("detail", unit.version + 2)
+        assert [n.body for n in final.notes] == ["brakes"]
+
     async def test_stale_expected_version_is_refused(
         self, sessions: async_sessionmaker[AsyncSession]
     ) -> None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
+import functools
 import logging
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -35,7 +35,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
-from sqlalchemy.orm.attributes import set_committed_value
 
 from ingest_sms import replies
 from ingest_sms.unit_index import VIEW_UNCHANGED_TYPES, UnitIndexCache, changed_units_sql
@@ -48,7 +47,7 @@ from recon.domain.event_log import (
     defer_events,
     lock_store_events,
 )
-from recon.domain.messages import record_inbound, record_outbound
+from recon.domain.messages import Settled, record_inbound, record_outbound, settle_inbound
 from recon.domain.sms import (
     ACCOUNT_ACTIONS,
     Outcome,
@@ -68,6 +67,10 @@ MAX_BODY = 1600
 MAX_MEDIA = 10
 STALE_RETRIES = 3
 CONTEXT_WINDOW = timedelta(hours=2)
+# The most of the sender's texts in the CONTEXT_WINDOW read to understand a new one: as many
+# as the default flood limit of 20 read when the flood guard counted the same rows. The guard
+# now counts on its own, so a store with a high limit does not read that many texts per text.
+CONTEXT_TEXTS = 21
 UNREGISTERED_REPLY_EVERY = timedelta(hours=24)
 FLOOD_WINDOW = timedelta(minutes=1)
 FLOOD_NOTICE_EVERY = timedelta(minutes=10)
@@ -140,8 +143,11 @@ class _Sender:
     staff: _StaffRow | None
     from_number: str
     # Their texts of the CONTEXT_WINDOW before the text, newest first (read with the sender,
-    # when asked for and the sender is active staff).
+    # when asked for and the sender is active staff; at most CONTEXT_TEXTS of them).
     recent: tuple[_Sent, ...] = ()
+    # How many of their other texts came in the FLOOD_WINDOW before it (counted up to one
+    # more than the flood limit), read with them.
+    in_flood_window: int = 0
     # (the seq the unit index cache was at, the units changed since), when read with it.
     changed: tuple[int, set[uuid.UUID]] | None = None
 
@@ -364,8 +370,7 @@ class SmsIngest:
         reply, status, outcomes, unit_ids = await _apply(
             session, sender, message, interpretation, cause, understood.now
         )
-        await _save_outcome(
-            session,
+        settled = Settled(
             message,
             status=status,
             unit_ids=unit_ids,
@@ -376,8 +381,10 @@ class SmsIngest:
             },
         )
         if not answer:
+            await settle_inbound(session, settled)
             return Handled(None, message.id, status)
-        await _reply(session, sender, message, reply, kind="reply")
+        # The outcome is recorded by the reply's INSERT statement.
+        await _reply(session, sender, message, reply, kind="reply", settles=settled)
         return Handled(reply, message.id, status)
 
     async def _keep(
@@ -640,7 +647,7 @@ def _history(sender: _Sender, *, at: datetime, this_id: uuid.UUID | None, limit:
     stored)."""
     earlier = [row for row in sender.recent if row.id != this_id and row.created_at <= at]
     # This text, and the sender's others of the last minute.
-    in_last_minute = 1 + sum(1 for row in earlier if row.created_at > at - FLOOD_WINDOW)
+    in_last_minute = 1 + sender.in_flood_window
     recent: dict[str, None] = {}
     for row in earlier:
         if row.status == "applied":
@@ -655,33 +662,6 @@ def _history(sender: _Sender, *, at: datetime, this_id: uuid.UUID | None, limit:
         recent_unit_ids=tuple(recent)[:10],
         pending_question=pending,
     )
-
-
-async def _save_outcome(
-    session: AsyncSession,
-    message: Message,
-    *,
-    status: str,
-    unit_ids: list[uuid.UUID],
-    interpretation: dict[str, Any],
-) -> None:
-    """Record what a text was understood as and did: one plain UPDATE (the ORM's flush of the
-    same change at commit cost several times more), the loaded message kept in step."""
-    connection = await pg.driver(session)
-    await connection.execute(
-        "UPDATE messages SET status = $2, unit_ids = $3, interpretation = $4, updated_at = now() "
-        "WHERE id = $1",
-        message.id,
-        status,
-        unit_ids,
-        json.dumps(interpretation),
-    )
-    for name, value in (
-        ("status", status),
-        ("unit_ids", unit_ids),
-        ("interpretation", interpretation),
-    ):
-        set_committed_value(message, name, value)
 
 
 async def _oldest_held(session: AsyncSession, store_id: uuid.UUID) -> Message | None:
@@ -703,7 +683,13 @@ async def _oldest_held(session: AsyncSession, store_id: uuid.UUID) -> Message | 
 
 
 async def _reply(
-    session: AsyncSession, sender: _Sender, message: Message, body: str, *, kind: str
+    session: AsyncSession,
+    sender: _Sender,
+    message: Message,
+    body: str,
+    *,
+    kind: str,
+    settles: Settled | None = None,
 ) -> Message:
     return await record_outbound(
         session,
@@ -716,6 +702,7 @@ async def _reply(
         kind=kind,
         service=SERVICE,
         reply_to_id=message.id,
+        settles=settles,
     )
 
 
@@ -767,14 +754,24 @@ WITH s AS MATERIALIZED (
     WHERE {store}
 )
 SELECT s.id, s.sms_number, s.timezone, s.last_event_seq, s.changed,
-       st.id AS staff_id, st.name, st.role, st.active,
+       st.id AS staff_id, st.name, st.role, st.active, flood.in_flood_window,
        h.id AS h_id, h.created_at AS h_created_at, h.status AS h_status,
        h.unit_ids AS h_unit_ids, h.pending_text AS h_pending_text
 FROM s
 LEFT JOIN staff st ON st.store_id = s.id AND st.phone = $2
 LEFT JOIN LATERAL (
+    SELECT count(*) AS in_flood_window FROM (
+        SELECT 1 FROM messages f
+        WHERE $3 AND st.active
+          AND f.store_id = s.id AND f.from_number = $2 AND f.direction = 'inbound'
+          AND f.created_at > $10 AND f.created_at <= $5 AND f.id IS DISTINCT FROM $11
+        LIMIT $12
+    ) f
+) flood ON true
+LEFT JOIN LATERAL (
     SELECT m.id, m.created_at, m.status, m.unit_ids,
-           m.interpretation -> 'question' ->> 'pending_text' AS pending_text
+           CASE WHEN m.status = 'question'
+                THEN m.interpretation -> 'question' ->> 'pending_text' END AS pending_text
     FROM messages m
     WHERE $3 AND st.active
       AND m.store_id = s.id AND m.from_number = $2 AND m.direction = 'inbound'
@@ -803,7 +800,7 @@ async def _resolve(
     stored, the flood limit): also read the sender's texts of the window before it.
     `index_at` (the store this number was last, the seq its cached unit index is at): also
     read which units changed since, if it is still that store."""
-    at, _, limit = history or (_utcnow(), None, 0)
+    at, this_id, limit = history or (_utcnow(), None, 0)
     connection = await pg.driver(session)
     rows = await connection.fetch(
         _RESOLVE_BY_NUMBER if store_id is None else _RESOLVE_BY_ID,
@@ -812,10 +809,13 @@ async def _resolve(
         history is not None,
         at - CONTEXT_WINDOW,
         at,
-        max(limit + 1, 20),
+        min(max(limit + 1, 20), CONTEXT_TEXTS),
         index_at[0] if index_at else None,
         index_at[1] if index_at else 0,
         VIEW_UNCHANGED_TYPES,
+        at - FLOOD_WINDOW,
+        this_id,
+        limit + 1,
     )
     if not rows:
         return None
@@ -833,7 +833,12 @@ async def _resolve(
     if index_at is not None and row["changed"] is not None:
         changed = (index_at[1], set(row["changed"]))
     return _Sender(
-        store=store, staff=staff, from_number=from_number, recent=recent, changed=changed
+        store=store,
+        staff=staff,
+        from_number=from_number,
+        recent=recent,
+        in_flood_window=row["in_flood_window"] or 0,
+        changed=changed,
     )
 
 
@@ -875,10 +880,15 @@ async def _first_copy(session: AsyncSession, sender: _Sender, message_sid: str |
 
 def _numbers(inbound: InboundText) -> tuple[str, str] | None:
     """(To, From) as E.164; None when To is no phone number (no store can have it)."""
-    to_number = try_e164(inbound.to_number)
+    to_number = _e164(inbound.to_number)
     if to_number is None:
         return None
-    return to_number, try_e164(inbound.from_number) or inbound.from_number.strip()[:32]
+    return to_number, _e164(inbound.from_number) or inbound.from_number.strip()[:32]
+
+
+# The same few numbers text again and again; parsing one costs more than the rest of reading
+# the form. Bounded, as the webhook's numbers come from outside.
+_e164 = functools.lru_cache(maxsize=4096)(try_e164)
 
 
 def _zone(name: str) -> ZoneInfo:

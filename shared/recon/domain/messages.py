@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from recon.db.models import Message
 from recon.domain import pg
@@ -73,6 +75,42 @@ async def record_inbound(
     return message
 
 
+@dataclass(frozen=True, slots=True)
+class Settled:
+    """What an inbound text came to: its status, the units it named, how it was understood."""
+
+    message: Message
+    status: str
+    unit_ids: list[uuid.UUID]
+    interpretation: dict[str, Any]
+
+
+async def settle_inbound(session: AsyncSession, settled: Settled) -> None:
+    """Record what an inbound text came to: one plain UPDATE (the ORM's flush of the same
+    change at commit cost several times more), the loaded message kept in step."""
+    connection = await pg.driver(session)
+    await connection.execute(_SETTLE_SQL, *_settle_values(settled))
+    _settled(settled)
+
+
+def _settle_values(settled: Settled) -> tuple[Any, ...]:
+    return (
+        settled.message.id,
+        settled.status,
+        settled.unit_ids,
+        json.dumps(settled.interpretation),
+    )
+
+
+def _settled(settled: Settled) -> None:
+    for name, value in (
+        ("status", settled.status),
+        ("unit_ids", settled.unit_ids),
+        ("interpretation", settled.interpretation),
+    ):
+        set_committed_value(settled.message, name, value)
+
+
 async def record_outbound(
     session: AsyncSession,
     *,
@@ -86,7 +124,10 @@ async def record_outbound(
     service: str,
     reply_to_id: uuid.UUID | None = None,
     provider_sid: str | None = None,
+    settles: Settled | None = None,
 ) -> Message:
+    """Store a text going out, with its `message.sent` event. `settles`: also record, in the
+    same statement, what the text this one answers came to."""
     message = await _insert(
         session,
         {
@@ -101,6 +142,7 @@ async def record_outbound(
             "provider_sid": provider_sid,
             "reply_to_id": reply_to_id,
         },
+        settles=settles,
     )
     assert message is not None
     data = ev.MessageSent(
@@ -199,11 +241,34 @@ _LOCK_AND_INSERT_SQL = (
 _UNIQUE_SID = " ON CONFLICT (store_id, provider_sid) WHERE direction = 'inbound' DO NOTHING"
 
 
+def _settle_sql(first: int) -> str:
+    """The UPDATE of `settle_inbound`, its parameters ($id, $status, $unit_ids,
+    $interpretation) numbered from `first`."""
+    n = first
+    return (
+        f"UPDATE messages SET status = ${n + 1}, unit_ids = ${n + 2}, "
+        f"interpretation = ${n + 3}, updated_at = now() WHERE id = ${n}"
+    )
+
+
+_SETTLE_SQL = _settle_sql(1)
+# A reply stored together with what the text it answers came to: one round trip.
+_SETTLE_AND_INSERT_SQL = (
+    f"WITH settled AS ({_settle_sql(len(_COLUMNS) + 1)}) "
+    f"INSERT INTO messages ({', '.join(_COLUMNS)}) VALUES ({', '.join(_VALUES)})"
+)
+
+
 async def _insert(
-    session: AsyncSession, values: dict[str, Any], *, unique_sid: bool = False
+    session: AsyncSession,
+    values: dict[str, Any],
+    *,
+    unique_sid: bool = False,
+    settles: Settled | None = None,
 ) -> Message | None:
     """One plain INSERT (through the ORM it cost several times the statement itself) that
-    also takes the store's event lock when the transaction does not hold it yet. The Message
+    also takes the store's event lock when the transaction does not hold it yet, or records
+    what the text it answers came to (`settles`; the lock is held by then). The Message
     returned is in the session like a loaded one, every column set, so changes to it are
     flushed as an UPDATE. None: `unique_sid` and this provider SID is stored already."""
     # The clock, not the transaction's start: a text and its reply written together must
@@ -225,9 +290,15 @@ async def _insert(
     }
     store_id: uuid.UUID = row["store_id"]
     lock = not store_locked(session, store_id)
-    statement = (_LOCK_AND_INSERT_SQL if lock else _INSERT_SQL) + (
-        _UNIQUE_SID if unique_sid else ""
-    )
+    if settles is not None and lock:
+        # A reply's text took the lock when it was stored; without it, two statements.
+        await settle_inbound(session, settles)
+        settles = None
+    statement = (
+        _SETTLE_AND_INSERT_SQL
+        if settles is not None
+        else (_LOCK_AND_INSERT_SQL if lock else _INSERT_SQL)
+    ) + (_UNIQUE_SID if unique_sid else "")
     connection = await pg.driver(session)
     status = await connection.execute(
         statement,
@@ -235,7 +306,10 @@ async def _insert(
             json.dumps(row[name]) if name in _JSON_COLUMNS and row[name] is not None else row[name]
             for name in _COLUMNS
         ),
+        *(_settle_values(settles) if settles is not None else ()),
     )
+    if settles is not None:
+        _settled(settles)
     if lock:
         note_store_locked(session, store_id)
     if status.endswith(" 0"):

@@ -10,9 +10,12 @@ everything the session does.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import asyncpg
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlalchemy.util import await_
@@ -45,3 +48,14 @@ def driver_of(session: Session) -> asyncpg.Connection[Any]:
         await_(adapted._start_transaction())
     found: asyncpg.Connection[Any] = raw.driver_connection
     return found
+
+
+@contextmanager
+def refused_values(statement: str) -> Iterator[None]:
+    """A value Postgres refuses (a data exception, SQLSTATE class 22: a NUL in a text, a number
+    out of range) raised as SQLAlchemy raises it, so the services' handlers answer a request
+    whose values a plain statement refused exactly as when the ORM's statement refused them."""
+    try:
+        yield
+    except asyncpg.DataError as exc:
+        raise sa_exc.DataError(statement, None, exc) from exc

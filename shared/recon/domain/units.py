@@ -16,10 +16,13 @@ from typing import Any, Literal
 
 from sqlalchemy import Select, bindparam, func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import make_transient_to_detached, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.util import identity_key
 
 from recon.db.models import Ack, Note, Unit, WeOweItem, WorkItem
+from recon.domain import pg
 from recon.domain.errors import AlreadyPast, InvalidChange, InvalidInput, NotFound, StaleUnit
 from recon.domain.event_log import Cause, PendingEvent, append_events, lock_store_events
 from recon.domain.stages import BlockerKind, Stage, is_past, next_stage_after_done
@@ -72,19 +75,62 @@ async def get_unit(
     item, an acknowledgement) needs none of them, and reading one not loaded raises.
     """
     unit_id = _as_uuid(ref)
-    query = _unit_query(
-        None if children is None else tuple(children),
-        by_id=unit_id is not None,
-        include_removed=include_removed,
-    )
+    by_id = unit_id is not None
     params = {
         "store_id": store_id,
         "ref": unit_id if unit_id is not None else str(ref).strip().lower(),
     }
+    if children is not None and not children:
+        bare = await _bare_unit(session, params, by_id=by_id, include_removed=include_removed)
+        if bare is False:
+            raise NotFound(f"no unit {ref} in this store")
+        if bare is not None:
+            return bare
+    query = _unit_query(
+        None if children is None else tuple(children),
+        by_id=by_id,
+        include_removed=include_removed,
+    )
     unit = (await session.execute(query, params)).scalar_one_or_none()
     if unit is None:
         raise NotFound(f"no unit {ref} in this store")
     return unit
+
+
+async def _bare_unit(
+    session: AsyncSession, params: dict[str, Any], *, by_id: bool, include_removed: bool
+) -> Unit | Literal[False] | None:
+    """get_unit without children, as one plain statement: the ORM's query cost several times
+    the statement itself on the path every text takes. The unit returned is in the session
+    like a loaded one (its collections raise when read, as the ORM's unloaded ones do).
+    False: no such unit. None: the session holds that unit already; the ORM's query then
+    answers, as it alone knows what to refresh on an object it holds."""
+    connection = await pg.driver(session)
+    row = await connection.fetchrow(
+        _bare_unit_sql(by_id=by_id, include_removed=include_removed),
+        params["store_id"],
+        params["ref"],
+    )
+    if row is None:
+        return False
+    if identity_key(Unit, row["id"]) in session.identity_map:
+        return None
+    unit = Unit(**dict(row))
+    make_transient_to_detached(unit)
+    session.add(unit)
+    return unit
+
+
+@functools.cache
+def _bare_unit_sql(*, by_id: bool, include_removed: bool) -> str:
+    """`_unit_query`'s statement without children, in plain SQL."""
+    where = "store_id = $1 AND " + ("id = $2" if by_id else "lower(stock_number) = $2")
+    if not include_removed:
+        where += " AND removed_at IS NULL"
+    return (
+        f"SELECT {', '.join(Unit.__table__.columns.keys())} FROM units WHERE {where} "
+        "ORDER BY removed_at IS NOT NULL, updated_at DESC LIMIT 1"
+    )
 
 
 @functools.cache
@@ -139,6 +185,59 @@ async def _commit_change(
     except StaleDataError as exc:
         raise StaleUnit(stock_number=stock_number, expected=None, actual=None) from exc
     await _log(session, unit, cause, events)
+
+
+async def _commit_appended(
+    session: AsyncSession,
+    unit: Unit,
+    cause: Cause,
+    row: Note | WeOweItem | Ack,
+    collection: str,
+    events: Sequence[ev.UnitEventData],
+) -> None:
+    """`_commit_change` for a change that only adds one child row to the unit (a note, a
+    we-owe item, an acknowledgement), every column of the row set.
+
+    The version bump (checked against the row) and the INSERT go as one plain statement:
+    the ORM's flush of the same two cost several times the statements themselves, on the
+    path every text that adds a note takes. The row then sits in the session like a loaded
+    one. A session with other changes waiting is flushed the ORM's way, so nothing pending
+    is written out of order.
+    """
+    if session.new or session.dirty or session.deleted:
+        session.add(row)
+        _keep_current(unit, collection, row)
+        await _commit_change(session, unit, cause, events)
+        return
+    at = cause.when()
+    columns = tuple(row.__table__.columns.keys())
+    statement = _bump_and_insert_sql(row.__tablename__, columns)
+    connection = await pg.driver(session)
+    with pg.refused_values(statement):
+        status = await connection.execute(
+            statement, unit.id, unit.version, at, *(row.__dict__[name] for name in columns)
+        )
+    if status != "INSERT 0 1":
+        raise StaleUnit(stock_number=unit.stock_number, expected=None, actual=None)
+    set_committed_value(unit, "version", unit.version + 1)
+    set_committed_value(unit, "updated_at", at)
+    make_transient_to_detached(row)
+    session.add(row)
+    if collection not in inspect(unit).unloaded:
+        set_committed_value(unit, collection, [*getattr(unit, collection), row])
+    await _log(session, unit, cause, events)
+
+
+@functools.cache
+def _bump_and_insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    """Bump the unit's version where it is still the one read ($1 id, $2 version, $3 time),
+    then insert the child row ($4…) only if it was: 'INSERT 0 0' means the unit is stale."""
+    values = ", ".join(f"${n}" for n in range(4, 4 + len(columns)))
+    return (
+        "WITH bumped AS (UPDATE units SET version = version + 1, updated_at = $3 "
+        "WHERE id = $1 AND version = $2 RETURNING id) "
+        f"INSERT INTO {table} ({', '.join(columns)}) SELECT {values} FROM bumped"
+    )
 
 
 async def _log(
@@ -458,11 +557,8 @@ async def add_note(
         author_staff_id=cause.actor.staff_id,
         created_at=cause.when(),
     )
-    session.add(note)
-    _keep_current(unit, "notes", note)
-    await _commit_change(
-        session, unit, cause, [ev.NoteAdded(**_base(unit, cause), note_id=note.id, body=note.body)]
-    )
+    event = ev.NoteAdded(**_base(unit, cause), note_id=note.id, body=note.body)
+    await _commit_appended(session, unit, cause, note, "notes", [event])
     return note
 
 
@@ -483,12 +579,12 @@ async def add_we_owe(
         store_id=unit.store_id,
         unit_id=unit.id,
         item=item[:200],
+        status="open",
         created_at=cause.when(),
+        done_at=None,
     )
-    session.add(owed)
-    _keep_current(unit, "we_owe", owed)
     event = ev.WeOweAdded(**_base(unit, cause), we_owe_id=owed.id, item=owed.item)
-    await _commit_change(session, unit, cause, [event])
+    await _commit_appended(session, unit, cause, owed, "we_owe", [event])
     return owed
 
 
@@ -532,12 +628,10 @@ async def acknowledge_unit(
         stage=unit.stage,
         at=cause.when(),
     )
-    session.add(ack)
-    _keep_current(unit, "acks", ack)
     event = ev.UnitAcknowledged(
         **_base(unit, cause), staff_id=cause.actor.staff_id, by=by, stage=unit.stage
     )
-    await _commit_change(session, unit, cause, [event])
+    await _commit_appended(session, unit, cause, ack, "acks", [event])
     return ack
 
 
