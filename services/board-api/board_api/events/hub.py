@@ -68,6 +68,9 @@ class StreamHub:
         self._feeds: dict[str, StoreFeed] = {}
         self._inbox: asyncio.Queue[CloudEvent] = asyncio.Queue()
         self._reads: asyncpg.Pool | None = None
+        # Held between dispatches: a pool's acquire and release would cost a reset round
+        # trip per dispatch. Dropped on any failure, so the next dispatch takes a fresh one.
+        self._connection: asyncpg.pool.PoolConnectionProxy | None = None
 
     def subscribe(self, *, store_id: uuid.UUID, slug: str) -> Subscriber:
         subscriber = Subscriber(store_id=store_id, slug=slug)
@@ -98,9 +101,17 @@ class StreamHub:
                     await self._dispatch(batch)
                 except Exception:  # Postgres away: streams catch up from the next event
                     log.exception("live stream dispatch failed")
+                    await self._drop_connection()
         finally:
+            await self._drop_connection()
             with contextlib.suppress(Exception):
                 await unsubscribe()
+
+    async def _drop_connection(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None and self._reads is not None:
+            with contextlib.suppress(Exception):
+                await self._reads.release(connection)
 
     async def _receive(self, event: CloudEvent) -> None:
         if event.store in self._feeds:
@@ -122,9 +133,11 @@ class StreamHub:
             wanted[slug] = (feed.store_id, after, high)
         if not wanted:
             return
-        assert self._reads is not None
+        if self._connection is None:
+            assert self._reads is not None
+            self._connection = await self._reads.acquire()
         # One round trip for every store of the batch.
-        found = await new_events(self._reads, list(wanted.values()))
+        found = await new_events(self._connection, list(wanted.values()))
         for slug, (store_id, _, high) in wanted.items():
             feed = self._feeds.get(slug)
             if feed is None:

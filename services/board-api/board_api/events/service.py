@@ -78,11 +78,12 @@ ORDER BY e.store_id, e.seq
 
 
 async def new_events(
-    reads: asyncpg.Pool, ranges: Sequence[tuple[uuid.UUID, int, int]]
+    connection: asyncpg.Connection | asyncpg.pool.PoolConnectionProxy,
+    ranges: Sequence[tuple[uuid.UUID, int, int]],
 ) -> dict[uuid.UUID, list[schemas.Event]]:
     """Each store's events in (after_seq, up_to_seq], oldest first, keyed by store id."""
     store_ids, afters, up_tos = zip(*ranges, strict=True) if ranges else ((), (), ())
-    rows = await reads.fetch(_NEW_EVENTS_SQL, list(store_ids), list(afters), list(up_tos))
+    rows = await connection.fetch(_NEW_EVENTS_SQL, list(store_ids), list(afters), list(up_tos))
     found: dict[uuid.UUID, list[schemas.Event]] = {}
     for row in rows:
         found.setdefault(row["store_id"], []).append(_event_of_row(row))
