@@ -96,9 +96,10 @@ class OutboxRelay:
                 if not acked:
                     await self._woken_within(self.poll_seconds)
         finally:
-            if acked:  # leaving (cancelled, or lost Postgres): tidy up if it still can
+            if acked:  # leaving (cancelled, or lost Postgres): tidy up if it still can, briefly
                 with contextlib.suppress(Exception):
-                    await self._delete(connection, acked)
+                    async with asyncio.timeout(2):
+                        await self._delete(connection, acked)
 
     async def _woken_within(self, seconds: float) -> bool:
         # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancel that
