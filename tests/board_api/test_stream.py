@@ -123,6 +123,11 @@ async def test_a_stream_skips_repeats_and_fills_gaps_from_postgres(
     live = Rendered(seq=6, frame=b'id: 6\r\ndata: {"live": true}\r\n\r\n')
     subscriber.queue.put_nowait(live)
     assert await anext(stream) == live.frame  # the hub's bytes, as they are
+
+    # What is queued together goes out in one write.
+    subscriber.queue.put_nowait(Rendered(seq=7, frame=b"id: 7\r\n\r\n"))
+    subscriber.queue.put_nowait(Rendered(seq=8, frame=b"id: 8\r\n\r\n"))
+    assert await anext(stream) == b"id: 7\r\n\r\nid: 8\r\n\r\n"
     await stream.aclose()
     assert store.slug not in hub._feeds
 
