@@ -19,6 +19,8 @@ import asyncpg
 from nats.js import JetStreamContext
 from prometheus_client import Counter, Gauge
 
+from recon.messaging.publishing import BatchPublisher, Outgoing
+
 log = logging.getLogger(__name__)
 
 NOTIFY_CHANNEL = "recon_outbox"
@@ -42,6 +44,7 @@ class OutboxRelay:
     linger_seconds: float = 0.05
     active: bool = False
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
+    _publisher: BatchPublisher | None = None
 
     async def run(self) -> None:
         """Relay until cancelled; any failure (Postgres or NATS down) is retried with backoff."""
@@ -134,24 +137,19 @@ class OutboxRelay:
         """
         if not rows:
             return []
-        futures = [
-            await self.js.publish_async(
-                row["subject"],
-                row["payload"].encode(),
-                headers={"Nats-Msg-Id": str(row["event_id"])},
-            )
-            for row in rows
-        ]
-        _done, pending = await asyncio.wait(futures, timeout=self.publish_timeout)
-        for future in pending:
-            future.cancel()
-        acked = [row["id"] for row, future in zip(rows, futures, strict=True) if _acked(future)]
+        if self._publisher is None:
+            # nats-py gives the JetStream context's connection no public name.
+            self._publisher = BatchPublisher(self.js._nc)
+        stored = await self._publisher.publish(
+            [
+                Outgoing(row["subject"], row["payload"].encode(), str(row["event_id"]))
+                for row in rows
+            ],
+            timeout=self.publish_timeout,
+        )
+        acked = [row["id"] for row, ok in zip(rows, stored, strict=True) if ok]
         PUBLISHED.inc(len(acked))
         if len(acked) < len(rows):
             await self._delete(connection, acked)
             raise ConnectionError(f"JetStream acknowledged {len(acked)} of {len(rows)} events")
         return acked
-
-
-def _acked(future: asyncio.Future[Any]) -> bool:
-    return future.done() and not future.cancelled() and future.exception() is None
