@@ -55,9 +55,8 @@ async def wait_for_events(
 async def running_relay(dsn: str, nats_url: str, **options: float) -> AsyncIterator[OutboxRelay]:
     nc = await connect(nats_url, name="test-relay")
     await ensure_stream(nc.jetstream())
-    relay = OutboxRelay(
-        dsn=dsn, js=nc.jetstream(), poll_seconds=0.5, standby_seconds=0.2, **options
-    )  # type: ignore[arg-type]
+    options = {"poll_seconds": 0.5, "standby_seconds": 0.2, **options}
+    relay = OutboxRelay(dsn=dsn, js=nc.jetstream(), **options)  # type: ignore[arg-type]
     task = asyncio.create_task(relay.run())
     try:
         yield relay

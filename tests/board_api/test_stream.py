@@ -11,8 +11,10 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from board_api.events.hub import Rendered, StreamHub
+from board_api.events.service import list_events, new_events
 from board_api.events.stream import event_stream
 from board_api.main import create_app
+from recon.db.session import create_read_pool
 from recon.settings import Settings
 from tests.board_api.helpers import ADMIN, ApiStore, SseReader, live_server, new_store, store_row
 from tests.factories import make_store, make_unit
@@ -121,5 +123,30 @@ async def test_a_stream_skips_repeats_and_fills_gaps_from_postgres(
     live = Rendered(seq=6, frame=b'id: 6\r\ndata: {"live": true}\r\n\r\n')
     subscriber.queue.put_nowait(live)
     assert await anext(stream) == live.frame  # the hub's bytes, as they are
+
+    # What is queued together goes out in one write.
+    subscriber.queue.put_nowait(Rendered(seq=7, frame=b"id: 7\r\n\r\n"))
+    subscriber.queue.put_nowait(Rendered(seq=8, frame=b"id: 8\r\n\r\n"))
+    assert await anext(stream) == b"id: 7\r\n\r\nid: 8\r\n\r\n"
     await stream.aclose()
     assert store.slug not in hub._feeds
+
+
+async def test_the_hub_reads_one_or_several_stores_as_the_event_log_shows_them(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    stores = [await make_store(sessions) for _ in range(2)]
+    for store in stores:
+        for n in range(3):
+            await make_unit(sessions, store, stock_number=f"H{n}")  # events 1, 2, 3
+    reads = await create_read_pool(settings.asyncpg_dsn, max_size=1)  # as the app's hub reads
+    try:
+        async with reads.acquire() as connection:
+            one = await new_events(connection, [(stores[0].id, 1, 3)])
+            both = await new_events(connection, [(stores[0].id, 0, 2), (stores[1].id, 1, 3)])
+    finally:
+        await reads.close()
+    async with sessions() as session:
+        logged = [await list_events(session, store_id=store.id) for store in stores]
+    assert one == {stores[0].id: logged[0][1:3]}
+    assert both == {stores[0].id: logged[0][0:2], stores[1].id: logged[1][1:3]}

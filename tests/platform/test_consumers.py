@@ -7,10 +7,12 @@ import asyncio
 import contextlib
 import uuid
 
+from nats.js import JetStreamContext
+from nats.js.errors import NotFoundError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from recon.domain import units
-from recon.events import CloudEvent, store_subjects
+from recon.events import STREAM_NAME, CloudEvent, store_subjects, subject_for
 from recon.messaging.consumers import first_delivery, run_durable_consumer, subscribe_fanout
 from recon.messaging.jetstream import connect, ensure_stream
 from recon.settings import Settings
@@ -24,6 +26,20 @@ async def _until(condition, timeout: float = 15) -> None:  # type: ignore[no-unt
     async with asyncio.timeout(timeout):
         while not condition():
             await asyncio.sleep(0.05)
+
+
+async def _until_async(read, expected, timeout: float = 15) -> None:  # type: ignore[no-untyped-def]
+    async with asyncio.timeout(timeout):
+        while await read() != expected:
+            await asyncio.sleep(0.05)
+
+
+async def _filters_of(js: JetStreamContext, durable: str) -> list[str] | None:
+    try:
+        info = await js.consumer_info(STREAM_NAME, durable)
+    except NotFoundError:
+        return None
+    return info.config.filter_subjects
 
 
 class TestDurableConsumer:
@@ -44,7 +60,7 @@ class TestDurableConsumer:
             run_durable_consumer(
                 js,
                 durable=f"test-{uuid.uuid4().hex[:8]}",
-                subject=store_subjects(store.slug),
+                subjects=[store_subjects(store.slug)],
                 handler=always_fails,
                 max_deliver=3,
             )
@@ -61,6 +77,48 @@ class TestDurableConsumer:
                 await consumer
             await nc.close()
         assert attempts == ["recon.unit.created"] * 3
+
+    async def test_only_events_on_its_subjects_reach_it_even_when_it_existed_before(
+        self, sessions: Sessions, settings: Settings
+    ) -> None:
+        store = await make_store(sessions)
+        nc = await connect(settings.nats_url, name="test-filtered")
+        js = nc.jetstream()
+        await ensure_stream(js)
+        durable = f"test-{uuid.uuid4().hex[:8]}"
+        seen: list[str] = []
+
+        async def collect(event: CloudEvent) -> None:
+            seen.append(event.type)
+
+        async def consuming(subjects: list[str]) -> asyncio.Task[None]:
+            task = asyncio.create_task(
+                run_durable_consumer(js, durable=durable, subjects=subjects, handler=collect)
+            )
+            # It starts at new events: wait until it exists with these subjects.
+            await _until_async(lambda: _filters_of(js, durable), subjects)
+            return task
+
+        # Made first for every event of the store, as an earlier version of a service would.
+        first = await consuming([store_subjects(store.slug)])
+        first.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await first
+        consumer = await consuming([subject_for(store.slug, "unit.stage_changed")])
+        try:
+            async with running_relay(settings.asyncpg_dsn, settings.nats_url):
+                unit = await make_unit(sessions, store)
+                async with sessions() as session, session.begin():
+                    loaded = await units.get_unit(session, store_id=store.id, ref=unit.id)
+                    await units.move_unit(session, loaded, to_stage="detail", cause=API_CAUSE)
+                await _until(lambda: len(seen) >= 1)
+        finally:
+            consumer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await consumer
+            await nc.close()
+        # unit.created went into the stream first: delivered, it would have come first.
+        assert seen == ["recon.unit.stage_changed"]
 
     async def test_first_delivery_is_true_once_per_consumer_and_event(
         self, sessions: Sessions

@@ -101,6 +101,28 @@ class TestCommittedChange:
         assert reloaded.stage == "mechanical"
 
 
+class TestPublishedRows:
+    async def test_are_deleted_even_when_nothing_else_is_committed(
+        self, sessions: async_sessionmaker[AsyncSession], settings: Settings, nats_client
+    ) -> None:
+        store = await make_store(sessions)
+        async with running_relay(settings.asyncpg_dsn, settings.nats_url, poll_seconds=60):
+            await make_unit(sessions, store)
+            assert len(await wait_for_events(nats_client, store.slug, 1)) == 1
+
+            async def waiting() -> int:
+                async with sessions() as session:
+                    count = await session.scalar(
+                        select(func.count()).select_from(Outbox).where(Outbox.store_id == store.id)
+                    )
+                return count or 0
+
+            # No poll comes to delete it (60 s): the relay does not leave it behind.
+            async with asyncio.timeout(15):
+                while await waiting():
+                    await asyncio.sleep(0.05)
+
+
 class TestNatsOutage:
     async def test_changes_made_while_nats_is_down_arrive_exactly_once(
         self, sessions: async_sessionmaker[AsyncSession], settings: Settings, tmp_path

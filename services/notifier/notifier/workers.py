@@ -15,7 +15,7 @@ from notifier.overdue import queue_overdue
 from notifier.routing import ROUTED_TYPES, route_event
 from notifier.sender import Sender
 from recon.db.session import unit_of_work
-from recon.events import CloudEvent
+from recon.events import CloudEvent, subject_for
 from recon.messaging.consumers import first_delivery, run_durable_consumer
 from recon.service.state import ServiceState
 from recon.settings import Settings
@@ -42,7 +42,12 @@ async def consume_events(state: ServiceState) -> None:
     async def handle(event: CloudEvent) -> None:
         await handle_event(state.sessions, event, settings=state.settings)
 
-    await run_durable_consumer(state.js, durable=state.settings.notifier_consumer, handler=handle)
+    await run_durable_consumer(
+        state.js,
+        durable=state.settings.notifier_consumer,
+        handler=handle,
+        subjects=[subject_for("*", short_type) for short_type in sorted(ROUTED_TYPES)],
+    )
 
 
 async def send_texts(state: ServiceState) -> None:

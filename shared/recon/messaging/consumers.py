@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
@@ -62,24 +62,31 @@ async def run_durable_consumer(
     *,
     durable: str,
     handler: Handler,
-    subject: str = "recon.>",
+    subjects: Sequence[str] = ("recon.>",),
     max_deliver: int = 5,
     ack_wait: float = 30.0,
     batch: int = 100,
 ) -> None:
     """Handle events until cancelled. A handler that raises gets the event again later, up to
-    `max_deliver` times in all; after that the event is logged and dropped."""
-    subscription = await js.pull_subscribe(
-        subject,
-        durable=durable,
-        stream=STREAM_NAME,
-        config=ConsumerConfig(
+    `max_deliver` times in all; after that the event is logged and dropped.
+
+    Only events on `subjects` reach the consumer: JetStream skips the others itself, which
+    costs neither side a delivery and an ack (the notifier wants a few types of many).
+    """
+    # Create or update: a consumer made by an earlier version takes the current subjects.
+    await js.add_consumer(
+        STREAM_NAME,
+        ConsumerConfig(
+            name=durable,
+            durable_name=durable,
+            filter_subjects=list(subjects),
             ack_policy=AckPolicy.EXPLICIT,
             max_deliver=max_deliver,
             ack_wait=ack_wait,
             deliver_policy=DeliverPolicy.NEW,
         ),
     )
+    subscription = await js.pull_subscribe_bind(durable=durable, stream=STREAM_NAME)
     try:
         while True:
             if _cancel_requested():

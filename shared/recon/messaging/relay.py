@@ -2,8 +2,9 @@
 
 Every writer service runs one. Only the copy holding a Postgres advisory lock publishes (the
 others stand by), so events leave in outbox order and per-unit order holds. A row is deleted
-only after JetStream acknowledged it; `Nats-Msg-Id` = event id lets JetStream drop the
-re-publish that follows a crash between ack and delete.
+only after JetStream acknowledged it (with the next read, to save a round trip per batch);
+`Nats-Msg-Id` = event id lets JetStream drop the re-publish that follows a crash between ack
+and delete.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from typing import Any
 import asyncpg
 from nats.js import JetStreamContext
 from prometheus_client import Counter, Gauge
+
+from recon.messaging.publishing import BatchPublisher, Outgoing
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +41,10 @@ class OutboxRelay:
     standby_seconds: float = 1.0
     publish_timeout: float = 5.0
     max_backoff: float = 5.0
+    linger_seconds: float = 0.05
     active: bool = False
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
+    _publisher: BatchPublisher | None = None
 
     async def run(self) -> None:
         """Relay until cancelled; any failure (Postgres or NATS down) is retried with backoff."""
@@ -77,46 +82,74 @@ class OutboxRelay:
             await asyncio.sleep(self.standby_seconds)
         self._set_active(True)
         await connection.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
-        while True:
-            self._wake.clear()
-            while await self.publish_batch(connection) == self.batch_size:
-                pass
-            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancel that
-            # lands as the wake-up fires, and the relay would then outlive its app.
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.poll_seconds):
-                    await self._wake.wait()
+        # Rows JetStream acknowledged and not yet deleted: deleted by the next read (one round
+        # trip for both), or after `linger_seconds` when no new commit wakes the relay first.
+        acked: list[int] = []
+        try:
+            while True:
+                self._wake.clear()
+                rows = await self._read(connection, deleting=acked)
+                acked = []  # deleted by that read
+                acked = await self._publish(connection, rows)
+                if len(rows) == self.batch_size:
+                    continue
+                if acked and not await self._woken_within(self.linger_seconds):
+                    await self._delete(connection, acked)
+                    acked = []
+                if not acked:
+                    await self._woken_within(self.poll_seconds)
+        finally:
+            if acked:  # leaving (cancelled, or lost Postgres): tidy up if it still can, briefly
+                with contextlib.suppress(Exception):
+                    async with asyncio.timeout(2):
+                        await self._delete(connection, acked)
 
-    async def publish_batch(self, connection: asyncpg.Connection) -> int:
-        """Publish the oldest rows and delete the ones JetStream acknowledged; returns rows read.
+    async def _woken_within(self, seconds: float) -> bool:
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancel that
+        # lands as the wake-up fires, and the relay would then outlive its app.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._wake.wait()
+        return self._wake.is_set()
+
+    async def _read(self, connection: asyncpg.Connection, *, deleting: list[int]) -> list[Any]:
+        """Delete `deleting` (acknowledged rows) and read the oldest of the other rows."""
+        # The SELECT sees the table as it was before the DELETE beside it, hence the filter.
+        return await connection.fetch(
+            """
+            WITH acked AS (DELETE FROM outbox WHERE id = ANY($2::bigint[]))
+            SELECT id, event_id, subject, payload::text AS payload FROM outbox
+            WHERE id <> ALL($2::bigint[]) ORDER BY id LIMIT $1
+            """,
+            self.batch_size,
+            deleting,
+        )
+
+    async def _delete(self, connection: asyncpg.Connection, acked: list[int]) -> None:
+        if acked:
+            await connection.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", acked)
+
+    async def _publish(self, connection: asyncpg.Connection, rows: list[Any]) -> list[int]:
+        """Publish `rows`; returns the ids JetStream acknowledged (all of them, or it raises
+        after deleting those it did).
 
         Publishes are pipelined on one connection, so they reach the stream in outbox order.
         """
-        rows = await connection.fetch(
-            "SELECT id, event_id, subject, payload::text AS payload FROM outbox ORDER BY id LIMIT $1",
-            self.batch_size,
-        )
         if not rows:
-            return 0
-        futures = [
-            await self.js.publish_async(
-                row["subject"],
-                row["payload"].encode(),
-                headers={"Nats-Msg-Id": str(row["event_id"])},
-            )
-            for row in rows
-        ]
-        _done, pending = await asyncio.wait(futures, timeout=self.publish_timeout)
-        for future in pending:
-            future.cancel()
-        acked = [row["id"] for row, future in zip(rows, futures, strict=True) if _acked(future)]
-        if acked:
-            await connection.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", acked)
-            PUBLISHED.inc(len(acked))
+            return []
+        if self._publisher is None:
+            # nats-py gives the JetStream context's connection no public name.
+            self._publisher = BatchPublisher(self.js._nc)
+        stored = await self._publisher.publish(
+            [
+                Outgoing(row["subject"], row["payload"].encode(), str(row["event_id"]))
+                for row in rows
+            ],
+            timeout=self.publish_timeout,
+        )
+        acked = [row["id"] for row, ok in zip(rows, stored, strict=True) if ok]
+        PUBLISHED.inc(len(acked))
         if len(acked) < len(rows):
+            await self._delete(connection, acked)
             raise ConnectionError(f"JetStream acknowledged {len(acked)} of {len(rows)} events")
-        return len(rows)
-
-
-def _acked(future: asyncio.Future[Any]) -> bool:
-    return future.done() and not future.cancelled() and future.exception() is None
+        return acked

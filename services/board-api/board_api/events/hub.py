@@ -16,12 +16,12 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import asyncpg
 from prometheus_client import Gauge
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sse_starlette import ServerSentEvent
 
 from board_api.events.schemas import Event
-from board_api.events.service import list_events
+from board_api.events.service import new_events
 from recon.events import CloudEvent
 from recon.messaging.consumers import subscribe_fanout
 from recon.service.state import ServiceState
@@ -67,7 +67,10 @@ class StreamHub:
     def __init__(self) -> None:
         self._feeds: dict[str, StoreFeed] = {}
         self._inbox: asyncio.Queue[CloudEvent] = asyncio.Queue()
-        self._sessions: async_sessionmaker[AsyncSession] | None = None
+        self._reads: asyncpg.Pool | None = None
+        # Held between dispatches: a pool's acquire and release would cost a reset round
+        # trip per dispatch. Dropped on any failure, so the next dispatch takes a fresh one.
+        self._connection: asyncpg.pool.PoolConnectionProxy | None = None
 
     def subscribe(self, *, store_id: uuid.UUID, slug: str) -> Subscriber:
         subscriber = Subscriber(store_id=store_id, slug=slug)
@@ -87,7 +90,7 @@ class StreamHub:
 
     async def run(self, state: ServiceState) -> None:
         """The app worker: subscribe to every event and dispatch until cancelled."""
-        self._sessions = state.sessions
+        self._reads = state.reads
         unsubscribe = await subscribe_fanout(state.js, subject="recon.>", handler=self._receive)
         try:
             while True:
@@ -98,9 +101,17 @@ class StreamHub:
                     await self._dispatch(batch)
                 except Exception:  # Postgres away: streams catch up from the next event
                     log.exception("live stream dispatch failed")
+                    await self._drop_connection()
         finally:
+            await self._drop_connection()
             with contextlib.suppress(Exception):
                 await unsubscribe()
+
+    async def _drop_connection(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None and self._reads is not None:
+            with contextlib.suppress(Exception):
+                await self._reads.release(connection)
 
     async def _receive(self, event: CloudEvent) -> None:
         if event.store in self._feeds:
@@ -111,21 +122,29 @@ class StreamHub:
         for event in batch:
             low, high = newest[event.store]
             newest[event.store] = (min(low, event.seq), max(high, event.seq))
-        assert self._sessions is not None
-        async with self._sessions() as session:
-            for slug, (low, high) in newest.items():
-                feed = self._feeds.get(slug)
-                if feed is None or (feed.loaded_seq is not None and high <= feed.loaded_seq):
-                    continue
-                after = low - 1
-                if feed.loaded_seq is not None and high - feed.loaded_seq <= MAX_CATCH_UP:
-                    after = feed.loaded_seq
-                events = await list_events(
-                    session, store_id=feed.store_id, after_seq=after, up_to_seq=high
-                )
-                feed.loaded_seq = max(high, feed.loaded_seq or 0)
-                rendered = [Rendered.of(event) for event in events]
-                for subscriber in list(feed.subscribers):
-                    for item in rendered:
-                        with contextlib.suppress(asyncio.QueueFull):
-                            subscriber.queue.put_nowait(item)
+        wanted: dict[str, tuple[uuid.UUID, int, int]] = {}
+        for slug, (low, high) in newest.items():
+            feed = self._feeds.get(slug)
+            if feed is None or (feed.loaded_seq is not None and high <= feed.loaded_seq):
+                continue
+            after = low - 1
+            if feed.loaded_seq is not None and high - feed.loaded_seq <= MAX_CATCH_UP:
+                after = feed.loaded_seq
+            wanted[slug] = (feed.store_id, after, high)
+        if not wanted:
+            return
+        if self._connection is None:
+            assert self._reads is not None
+            self._connection = await self._reads.acquire()
+        # One round trip for every store of the batch.
+        found = await new_events(self._connection, list(wanted.values()))
+        for slug, (store_id, _, high) in wanted.items():
+            feed = self._feeds.get(slug)
+            if feed is None:
+                continue
+            feed.loaded_seq = max(high, feed.loaded_seq or 0)
+            rendered = [Rendered.of(event) for event in found.get(store_id, ())]
+            for subscriber in list(feed.subscribers):
+                for item in rendered:
+                    with contextlib.suppress(asyncio.QueueFull):
+                        subscriber.queue.put_nowait(item)

@@ -39,17 +39,28 @@ async def event_stream(
             yield event
             last = int(event.id or last)
         while True:
-            item = await subscriber.queue.get()
-            if item.seq <= last:
-                continue  # already sent (replayed, or delivered twice)
-            if item.seq > last + 1:  # a gap: the events in between are in Postgres
-                async for event in _replay(sessions, store, after=last, up_to=item.seq):
-                    yield event
-                    last = int(event.id or last)
+            # Whatever else is already queued goes out in the same write: one send through
+            # the ASGI stack per wake-up, not one per event (a text makes three events).
+            items = [await subscriber.queue.get()]
+            while not subscriber.queue.empty():
+                items.append(subscriber.queue.get_nowait())
+            frames: list[bytes] = []
+            for item in items:
                 if item.seq <= last:
-                    continue
-            yield item.frame  # encoded once by the hub for every stream
-            last = item.seq
+                    continue  # already sent (replayed, or delivered twice)
+                if item.seq > last + 1:  # a gap: the events in between are in Postgres
+                    if frames:
+                        yield b"".join(frames)
+                        frames = []
+                    async for event in _replay(sessions, store, after=last, up_to=item.seq):
+                        yield event
+                        last = int(event.id or last)
+                    if item.seq <= last:
+                        continue
+                frames.append(item.frame)  # encoded once by the hub for every stream
+                last = item.seq
+            if frames:
+                yield b"".join(frames)
     finally:
         hub.unsubscribe(subscriber)
 
