@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 import httpx
 
-from bench.harness import BenchServers, Figure, percentile, read_response, rss_mb
+from bench.harness import BenchServers, Figure, percentile, read_response, rss_mb, settle_heap
 from board_api.auth import hash_token, new_api_token
 from recon.db.models import ApiToken, Store
 from recon.db.session import create_engine, create_sessionmaker
@@ -156,6 +156,7 @@ async def get_units_load(
     clients: int = CLIENTS,
 ) -> list[float]:
     """Closed loop: each client sends its next request when its previous answer is in."""
+    settle_heap()
     latencies: list[float] = []
     path = f"/api/v1/stores/{store.slug}/units?limit={limit}"
     headers = {"Authorization": f"Bearer {token}"}
@@ -211,6 +212,7 @@ async def sse_fanout(
         listeners = [asyncio.create_task(listen(client)) for _ in range(STREAMS)]
         try:
             await asyncio.wait_for(all_connected.wait(), 60)
+            settle_heap()
             for round_ in range(FANOUT_ROUNDS):
                 async with sessions() as session, session.begin():
                     unit = await units.get_unit(session, store_id=store.id, ref=f"B{round_:04d}")
@@ -249,6 +251,7 @@ async def first_read_after_change(
     sessions = create_sessionmaker(engine)
     client = KeepAliveClient(url, {"Authorization": f"Bearer {token}"})
     latencies: list[float] = []
+    settle_heap()
     try:
         for round_ in range(MISS_ROUNDS):
             async with sessions() as session, session.begin():

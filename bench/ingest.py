@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bench.harness import BenchServers, Figure, percentile, read_response
+from bench.harness import BenchServers, Figure, percentile, read_response, settle_heap
 from bench.services import running_service
 from recon.db.models import Staff, Store
 from recon.db.session import create_engine, create_sessionmaker
@@ -272,6 +272,7 @@ async def _measure(bench: Bench, settings: Settings, *, workers: int) -> list[Fi
         # every store's unit index cached (a cold start opens connections mid-measurement).
         await _step(bench, rate=STEADY_RATE, seconds=WARM_SECONDS, prefix=f"{tag}-warm")
         bench.failures.clear()
+        settle_heap()
         steady = await _step(bench, rate=STEADY_RATE, seconds=STEADY_SECONDS, prefix=f"{tag}-s")
         _print(steady, bench.failures)
         best: Step | None = None
