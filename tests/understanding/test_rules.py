@@ -809,3 +809,109 @@ class TestPhotosSentByText:
         result = read_mms("here's a pic", "porter", "2232")
         assert result.commands == [] and result.units == []
         assert result.not_understood is not None and "stock number" in result.not_understood
+
+
+class TestMessierTexts:
+    """Rules added for the second held-out corpus: voice-to-text, split stock numbers, hedges,
+    negations that hold for one part, who is waiting, who says "in", narrowing by open work."""
+
+    @pytest.mark.parametrize(
+        ("text", "stock"),
+        [
+            ("twenty two thirty one is done", "2231"),
+            ("forty one oh one done", "4101"),
+            ("fifty two hundred done", "5200"),
+            ("two two three one done", "2231"),
+            ("Stock number 5200 is done period", "5200"),
+        ],
+    )
+    def test_stock_numbers_said_out_loud(self, text: str, stock: str) -> None:
+        assert only(read(text)).stock_number == stock
+
+    def test_small_spoken_numbers_stay_counts(self) -> None:
+        assert [t.low for t in tokenize("needs two tires")] == ["needs", "two", "tires"]
+        assert [t.low for t in tokenize("twenty two")] == ["twenty", "two"]
+
+    def test_stock_number_typed_in_two_pieces(self) -> None:
+        assert only(read("P 5521 to inspection", "porter")).stock_number == "P5521"
+        assert only(read("22 31 done")).stock_number == "2231"
+        assert stocks(read("2232 y 5521 to detail", "porter")) == ["2232", "5521"]
+
+    @pytest.mark.parametrize(
+        "text", ['Removed a like from "2231 done"', "Liked an image", "Loved a photo"]
+    )
+    def test_reactions_to_images_and_removed_reactions_change_nothing(self, text: str) -> None:
+        result = read(text)
+        assert not result.commands and result.not_understood is None
+
+    @pytest.mark.parametrize(
+        "text", ["2231 almost done", "about to detail 4600", "going to start on 2231"]
+    )
+    def test_work_still_under_way_changes_nothing_and_says_why(self, text: str) -> None:
+        result = read(text)
+        assert not result.commands and result.question is None
+        assert result.not_understood is not None and "finished" in result.not_understood
+
+    def test_a_not_holds_for_its_own_comma_part_when_another_names_work(self) -> None:
+        command = only(read("2231 brakes NOT done, alignment done"))
+        assert isinstance(command, CompleteWork) and command.item == "alignment"
+        assert isinstance(only(read("4101 not ready, still waiting on tie rods")), Block)
+        assert not read("5521 not sold, deal fell through", "sales").commands
+
+    def test_a_person_waiting_is_not_a_car_waiting(self) -> None:
+        assert not read("4002 - priority, customer waiting", "used_car_manager").commands
+
+    def test_an_item_in_is_installed_by_the_shop_and_arrived_for_parts(self) -> None:
+        assert isinstance(only(read("4300 shocks in", "technician")), CompleteWork)
+        assert only(read("4300 shocks in", "parts")) == Unblock(
+            unit_id=unit("4300").id, stock_number="4300", kind=BlockerKind.PARTS
+        )
+        assert isinstance(only(read("shocks in for the tahoe", "parts")), Unblock)
+
+    def test_everyday_word_model_names_the_car_when_the_text_starts_with_it(self) -> None:
+        assert only(read("charger tires done")).stock_number == "5000"
+        assert only(read("pilot to shop", "porter")).stock_number == "T12045"
+        assert read("edge of the bumper needs paint").units == []
+
+    def test_colour_after_the_model(self) -> None:
+        assert only(read("la equinox negra lista", "detailer")).stock_number == "4200"
+
+    def test_ambiguous_description_narrowed_to_the_one_car_it_can_be_about(self) -> None:
+        assert only(read("jeep water pump came in", "parts")).stock_number == "4410B"
+        vendor = read("done with the silverado", "vendor", sender="Dent Pros")
+        assert only(vendor).stock_number == "7710"
+        assert read("silverado done").question is not None  # done fits any of them
+
+    def test_completion_without_a_car_lists_the_cars_with_it_open(self) -> None:
+        result = read("alignment done")
+        assert not result.commands and result.question is not None
+        assert set(result.question.candidate_unit_ids) == {unit("2231").id, unit("4101").id}
+
+    def test_a_part_with_a_new_date(self) -> None:
+        block = only(read("water pump for 4410b coming tmrw", "parts"))
+        assert (block.kind, block.eta) == (BlockerKind.PARTS, date(2025, 12, 4))
+        assert only(read("tahoe shocks pushed to friday", "parts")).eta == date(2025, 12, 5)
+        assert not read("2231 customer coming tomorrow", "sales").changes_units
+
+    def test_a_vendor_who_cannot_get_to_it_holds_the_car(self) -> None:
+        block = only(read("7710 can't get to it till monday", "vendor", sender="Dent Pros"))
+        assert (block.kind, block.eta) == (BlockerKind.VENDOR, date(2025, 12, 8))
+
+    def test_delivered_is_sold_when_sales_says_it(self) -> None:
+        assert only(read("6001 delivered", "sales")) == Move(
+            unit_id=unit("6001").id, stock_number="6001", to_stage=Stage.SOLD
+        )
+        assert isinstance(only(read("4300 shocks delivered", "parts")), Unblock)
+
+    def test_saw_acknowledges_only_on_its_own(self) -> None:
+        assert isinstance(only(read("saw 4003, thx", "sales")), Ack)
+        assert not any(isinstance(c, Ack) for c in read("saw a leak on 4003", "sales").commands)
+
+    def test_owe_without_we(self) -> None:
+        assert only(read("owe 5521 new wipers", "sales")) == WeOwe(
+            unit_id=unit("5521").id, stock_number="5521", item="new wipers"
+        )
+
+    def test_out_of_the_shop_is_the_shop_step_done(self) -> None:
+        assert only(read("6120 out of the shop")).stage == Stage.MECHANICAL
+        assert not read("out of soap", "detailer").commands

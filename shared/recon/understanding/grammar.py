@@ -19,6 +19,7 @@ from recon.understanding.normalize import (
 from recon.understanding.units import COLOR_WORDS
 from recon.understanding.vocabulary import (
     FILLERS,
+    PEOPLE_WORDS,
     VENDOR_WORDS,
 )
 from recon.understanding.work import (
@@ -87,6 +88,9 @@ class Intent:
     body: str | None = None
     awaiting_items: bool = False  # "needs:" with the list on the following lines
     reminder: bool = False  # "still needs X": X may already be open, and is then not new
+    # "shocks in": installed, said by the shop; arrived, said by the parts department.
+    put_in: bool = False
+    delayed: bool = False  # "can't get to it till monday": held by whoever sent it
     loose: bool = False  # a move read from a stage word alone, with no "to" or verb
 
 
@@ -95,10 +99,13 @@ class SegmentReading:
     intents: list[Intent]
     mentions: list[int]  # indices into the clause's mentions
     negated: bool = False
+    underway: bool = False  # "almost done", "about to detail": not finished, nothing to change
     thanks: bool = False
     acked: bool = False
     has_content: bool = False  # words left over that meant nothing to the rules
     describes_car: bool = False  # a colour or "one" left over: "sold the white one"
+    # "6001 delivered" with no part named: a car handed to its buyer, when sales says it.
+    delivered: bool = False
     # Photos named as a thing ("photo of 2279", "here's a pic", a pic word beside attached
     # media): what the text sends, not a move to the photos stage.
     photos: bool = False
@@ -184,7 +191,18 @@ _R_PARTS_IN = _re(
     r"|!got (?:the |my |our |all |las )?!parts",
     "!parts",
 )
-_R_ITEM_ARRIVED = _re(rf"(?P<what>{_WS}) (?:is |are )?!arrived", "!arrived")
+_R_ITEM_ARRIVED = _re(
+    # Spanish puts the verb first: "ya llegaron los shocks de la 4300".
+    rf"^(?:ya )?!arrived (?:the |los |las |el |la )?(?P<after>{_WS})"
+    rf"|(?P<what>{_WS}) (?:is |are )?!arrived",
+    "!arrived",
+)
+# A part's new date: "tahoe shocks pushed to friday", "water pump for 4410b coming tmrw".
+_R_ITEM_DATE = _re(
+    rf"(?P<what>{_WS}) (?:is |are )?(?:!coming|!move !to|!move) ~d", "!coming", "!move"
+)
+# A vendor or tech who cannot get to the car yet: "can't get to it till monday".
+_R_DELAYED = _re(r"!delayed", "!delayed")
 _R_APPROVAL_BLOCK = _re(
     rf"(?:!hold )?(?:!waiting|!hold|!needs)(?: on| for)?(?: !approver)? !approval"
     rf"(?: (?:for|on) (?P<what>{_WS}))?|!waiting (?:on |for )?!approver",
@@ -214,7 +232,9 @@ _R_ADD = _re(rf"!add (?P<items>{_WL})", "!add")
 # "done with the alignment", "done w brakes", "finished the alignment on 4101".
 _R_COMPLETE_DONE_WITH = _re(rf"!done (?:(?:with|w/|w|on) (?:the )?|the )(?P<items>{_WS})", "!done")
 _R_COMPLETE_AFTER = _re(rf"(?P<items>{_WS}) (?:!done|!fixed|!ready)", "!done", "!fixed", "!ready")
-_R_COMPLETE_IN = _re(rf"(?P<items>{_WS}) (?:in|on)(?= ,| !| @| ~| and |$)", "in", "on")
+_R_COMPLETE_IN = _re(
+    rf"(?P<items>{_WS}) (?:in|on)(?: (?:for|de|para))?(?= ,| !| @| ~| and |$)", "in", "on"
+)
 _R_COMPLETE_BEFORE = _re(rf"!fixed (?P<items>{_WS})", "!fixed")
 _R_BARE_DONE = _re(r"!done|!ready|!fixed", "!done", "!ready", "!fixed")
 _R_ETA = _re(r"!eta ~d", "!eta")
@@ -321,7 +341,11 @@ def read_segment(
     _photo_nouns(reader, media)
     _promise(reader, intents)
     _approval(reader, intents)
-    if reader.has("!not") or reader.has("!declined"):
+    if reader.has("!underway"):
+        reading.underway = True
+        intents.clear()
+        return reading
+    if (reader.has("!not") or reader.has("!declined")) and not _drop_negated_parts(reader):
         reading.negated = True
         intents.clear()
         return reading
@@ -337,11 +361,23 @@ def read_segment(
     _leftover_keywords(reader, intents, media)
     reading.photos = reader.has(_PHOTO_NOUN) or reader.photos_left
     reading.thanks = reader.has("!thanks")
-    reading.acked = reader.has("!ack")
+    # "saw 4003" acknowledges it; "saw a leak on 4003" is news about it, not an ack.
+    reading.acked = reader.has("!ack") or (
+        reader.has("!saw")
+        and all(
+            c.canon in ("!saw", "!thanks", ",") or c.canon in FILLERS
+            for alive, c in zip(reader.alive, reader.ctoks, strict=True)
+            if alive
+        )
+    )
     if reading.acked and not intents:
         intents.append(Intent("ack"))
     if reader.has("!status") and not intents:
         intents.append(Intent("status_query"))
+    reading.delivered = not intents and any(
+        alive and c.canon == "!arrived" and reader.tokens[c.start].low in _DELIVERED
+        for alive, c in zip(reader.alive, reader.ctoks, strict=True)
+    )
     reading.has_content = reader.leftover_content()
     reading.describes_car = any(
         alive and (c.canon in COLOR_WORDS or c.canon == "one")
@@ -351,6 +387,8 @@ def read_segment(
 
 
 # ---------------------------------------------------------------------------- rule groups
+
+_DELIVERED = frozenset({"delivered", "delivery"})
 
 # A photo word read as the photos it names: no rule reads it as a stage.
 _PHOTO_NOUN = "!photo"
@@ -363,6 +401,32 @@ _PHOTO_PLACES = frozenset({"booth", "shoot", "studio"})
 _STAGE_LEADS = frozenset({"!to", "in", "at", "on", "into", "with", "w/", "for", "!ready"})
 # Words after a photo word that make it the pictures: "photo of 2279", "pics for 4410".
 _PHOTO_OF = frozenset({"of", "for", "attached", "attaching", "attach", "below", "above"})
+
+
+def _drop_negated_parts(reader: _Reader) -> bool:
+    """ "2231 brakes NOT done, alignment done": a "not" holds for its own comma-part only, when
+    another part reports work by name ("alignment done", "still waiting on tie rods"). Otherwise
+    ("5521 not sold, deal fell through") the whole segment stays negated."""
+    parts: list[list[int]] = [[]]
+    for position, ctok in enumerate(reader.ctoks):
+        if not reader.alive[position]:
+            continue
+        if ctok.canon == ",":
+            parts.append([])
+        parts[-1].append(position)
+    if len(parts) < 2:
+        return False
+    negating = ("!not", "!declined")
+    kept = [p for p in parts if not any(reader.ctoks[i].canon in negating for i in p)]
+    kept_canons = [reader.ctoks[i].canon for part in kept for i in part]
+    if not kept or not (concepts_of(kept_canons) or "!waiting" in kept_canons):
+        return False
+    for part in parts:
+        if part not in kept:
+            for position in part:
+                reader.alive[position] = False
+    reader._rebuild()
+    return True
 
 
 def _photo_nouns(reader: _Reader, media: bool) -> None:
@@ -559,7 +623,7 @@ def _parts_in(reader: _Reader, intents: list[Intent]) -> None:
         match = reader.find(_R_ITEM_ARRIVED)
         if match is None:
             return
-        words = [c.canon for c in reader.group(match, "what")]
+        words = [c.canon for c in reader.group(match, "what") or reader.group(match, "after")]
         if not concepts_of(words):
             return
     intents.append(Intent("unblock", kind=BlockerKind.PARTS))
@@ -585,7 +649,7 @@ def _blockers(reader: _Reader, intents: list[Intent], vendor_words: frozenset[st
         intents.append(Intent("block", kind=BlockerKind.PARTS, note="parts", eta=eta))
         reader.consume(match)
         return
-    if match := reader.find(_R_WAITING):
+    if (match := reader.find(_R_WAITING)) and not _person_waits(reader, match):
         what = _trim(reader.group(match, "what"))
         intents.append(_waiting_on(reader, what, eta, vendor_words))
         reader.consume(match)
@@ -605,12 +669,30 @@ def _blockers(reader: _Reader, intents: list[Intent], vendor_words: frozenset[st
         reader.consume(match)
         _consume_all(reader, ("!eta",))
         return
+    if match := reader.find(_R_DELAYED):
+        intents.append(Intent("block", eta=eta, delayed=True))
+        reader.consume(match)
+        _consume_all(reader, ("!eta",))
+        return
+    if (match := reader.find(_R_ITEM_DATE)) and concepts_of(match.group("what").split()):
+        intents.append(_parts_block(reader, _trim(reader.group(match, "what")), eta))
+        reader.consume(match)
+        return
     if (match := reader.find(_R_ITEM_ETA)) and (
         match.group("what") == "!parts" or concepts_of(match.group("what").split())
     ):
         what = _trim(reader.group(match, "what"))
         intents.append(_parts_block(reader, what, eta))
         reader.consume(match)
+
+
+def _person_waits(reader: _Reader, match: re.Match[str]) -> bool:
+    """ "customer waiting", "he's waiting": a person waits, not the car on a part."""
+    if reader.group(match, "what"):
+        return False
+    first = reader.owners(match.start(), match.end())[0]
+    before = [c for p, c in enumerate(reader.ctoks[:first]) if reader.alive[p]]
+    return bool(before) and before[-1].canon in PEOPLE_WORDS
 
 
 def _waiting_on(
@@ -721,7 +803,14 @@ def _completions(reader: _Reader, intents: list[Intent]) -> None:
                 reader.consume(match)
                 continue
             for display, words in work:
-                intents.append(Intent("complete_work", items=[display], item_words=[words]))
+                intents.append(
+                    Intent(
+                        "complete_work",
+                        items=[display],
+                        item_words=[words],
+                        put_in=pattern is _R_COMPLETE_IN,
+                    )
+                )
             reader.consume(match)
 
 

@@ -23,7 +23,7 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "!needs": (
         "needs", "need", "nds", "neds", "needz", "requires", "require", "required", "needing",
         "necesita", "necesitan", "necesito", "found", "rec", "recs", "recommend", "recommends",
-        "recommended", "falta", "le falta",
+        "recommended", "falta", "le falta", "could use", "can use",
     ),
     # "windshield needs replaced": the item comes first.
     "!needsrep": (
@@ -39,6 +39,8 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
         "buffed", "polished", "patched", "plugged", "welded", "serviced", "programmed",
         "reprogrammed", "adjusted", "torqued", "lubed", "bled", "tightened", "calibrated",
         "recalibrated", "machined", "resurfaced", "rebuilt", "shampooed", "pintado",
+        # A detailer's verbs: "6110 cleaned", "buffed and waxed 6110" is the detail done.
+        "cleaned", "washed", "waxed", "vacuumed", "ozoned",
     ),
     "!arrived": (
         "arrived", "came in", "came", "come in", "showed up", "here", "are here", "is here",
@@ -47,7 +49,7 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "!got": ("got", "got in", "recieved"),
     "!waiting": (
         "waiting", "waiting on", "waiting for", "waitng", "wating", "waitin", "w8ing", "w8",
-        "esperando", "still waiting", "pending", "held up", "waiting 4",
+        "esperando", "still waiting", "pending", "held up", "waiting 4", "wtg", "wtng",
     ),
     "!hold": ("on hold", "hold", "holding"),
     "!unhold": ("off hold", "no longer on hold", "unblock", "unblocked", "clear hold"),
@@ -55,7 +57,7 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
         "ordered", "on order", "backordered", "back ordered", "on backorder", "on back order",
         "backorder", "b/o", "ordering", "pedido", "pedidas", "pedidos", "special order",
     ),
-    "!parts": ("parts", "part", "partes", "piezas", "pieza", "refacciones", "parst"),
+    "!parts": ("parts", "part", "partes", "piezas", "pieza", "refacciones", "parst", "prts"),
     "!approved": (
         "approved", "approve", "aprobado", "aprobada", "aprobo", "okd", "ok'd", "okayed",
         "signed off",
@@ -67,7 +69,7 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     ),
     "!approval": ("approval", "aprobacion", "authorization", "auth", "estimate approval"),
     "!approver": ("ucm", "manager", "gm", "desk", "used car manager", "sales manager"),
-    "!back": ("back", "returned", "came back", "regreso", "regresaron", "brought back"),
+    "!back": ("back", "bck", "returned", "came back", "regreso", "regresaron", "brought back"),
     "!pickedup": ("picked up", "pick up", "picked", "grabbed"),
     "!drop": ("drop", "dropped", "dropping", "dropped off", "drop off"),
     "!move": (
@@ -84,8 +86,13 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
         "got it", "ack", "acked", "acknowledged", "seen", "saw it", "ok", "okay", "k", "kk",
         "gotcha", "got ya", "got you", "got u", "understood", "entendido",
         "copy", "copy that", "roger", "10-4", "noted", "sounds good", "will do", "ok got it",
+        "yep", "yup", "yeah", "yea", "sure", "saw it", "cool", "np", "no prob", "no worries",
     ),
-    "!thanks": ("thanks", "thank you", "thank u", "thx", "ty", "tks", "gracias", "tyvm"),
+    "!saw": ("saw", "seen that"),
+    "!thanks": (
+        "thanks", "thank you", "thank u", "thx", "ty", "tks", "gracias", "tyvm", "appreciate it",
+        "appreciate you", "appreciated", "much appreciated",
+    ),
     "!status": (
         "status", "stat", "update", "updates", "any update", "any updates", "whats up with",
         "what's up with", "how's", "hows", "how is", "where", "wheres", "where's", "donde",
@@ -99,6 +106,18 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
         "not", "no", "dont", "don't", "didnt", "didn't", "isnt", "isn't", "aint", "ain't", "never",
         "nope", "cant", "can't", "wont", "won't", "stop", "cancel", "hold off", "not yet", "nunca",
         "todavia no", "aun no", "havent", "haven't", "hasnt", "hasn't",
+    ),
+    # Work still under way: "2231 almost done", "about to detail 4600". Nothing changes yet.
+    "!underway": (
+        "almost", "nearly", "about to", "casi", "ya mero", "starting", "started on", "working on",
+        "going to start", "gonna start", "fixing to", "in progress", "halfway", "half way",
+    ),
+    # A part's new arrival date follows: "water pump coming tmrw" (see the grammar's rule).
+    "!coming": ("coming", "coming in", "comes in", "showing up", "shows up"),
+    "!delayed": (
+        "cant get to it", "can't get to it", "cant get to", "can't get to", "wont get to it",
+        "won't get to it", "wont get to", "won't get to", "cant get it done", "can't get it done",
+        "cant do it till", "can't do it till", "cant do it until", "can't do it until",
     ),
     "!declined": ("declined", "decline", "denied", "deny", "turned down", "rechazado", "no go"),
     "!will": (
@@ -144,7 +163,7 @@ STAGE_WORDS: dict[Stage, tuple[str, ...]] = {
     ),
     Stage.FRONTLINE: (
         "frontline", "front line", "the line", "the lot", "for sale", "sale ready", "sell",
-        "the front", "out front", "frontlined",
+        "the front", "out front", "frontlined", "linea", "la linea",
     ),
     Stage.SOLD: ("sold", "sld", "vendido", "vendida"),
 }
@@ -179,11 +198,20 @@ EXTRA_PHRASES: dict[str, str] = {
     "hasn't come in": "!notyet", "havent come in": "!notyet", "haven't come in": "!notyet",
     "not here": "!notyet", "hasnt arrived": "!notyet", "hasn't arrived": "!notyet",
     "no ha llegado": "!notyet", "no han llegado": "!notyet", "not arrived": "!notyet",
+    "didnt come": "!notyet", "didn't come": "!notyet", "didnt come in": "!notyet",
+    "didn't come in": "!notyet", "never came": "!notyet", "never came in": "!notyet",
+    "didnt show": "!notyet", "didn't show": "!notyet", "didnt show up": "!notyet",
+    "didn't show up": "!notyet",
+    # "6120 out of the shop": the shop step is over (but "out of soap" is not a stage).
+    "out of the shop": "@mechanical !done", "out of shop": "@mechanical !done",
+    "out of service": "@mechanical !done", "out of detail": "@detail !done",
+    # An approver's "do the reseal on 3077" is the go-ahead, not the job done.
+    "do the": "!goahead the",
 }
 
 # Symbols that carry meaning when texted on their own.
 SYMBOLS: dict[str, str] = {
-    "✅": "!done", "✔": "!done", "☑": "!done", "✓": "!done", "👍": "!ack", "👌": "!ack", "🆗": "!ack",
+    "🙏": "!thanks", "✅": "!done", "✔": "!done", "☑": "!done", "✓": "!done", "👍": "!ack", "👌": "!ack", "🆗": "!ack",
     "📸": "@photos", "📷": "@photos", "❌": "!not", "🚫": "!not", "→": "!to", "➡": "!to", ">": "!to",
     "@": "at", "&": "and", "+": "and", ",": ",", ":": "", "?": "?", "#": "#", "/": "and",
 }
@@ -202,7 +230,8 @@ FILLERS: frozenset[str] = frozenset(
         "el", "la", "lo", "le", "y", "con", "para", "pa", "este", "esta", "ese", "esa", "un",
         "una", "mas", "more", "again", "real", "quick", "quickly", "asap", "please", "pls", "plz",
         "thank", "thanks", ":", ",", "#", "-", "and/or", "whole", "everything", "work", "job",
-        "stuff", "recon",
+        "stuff", "recon", "both", "really", "ducking", "fucking", "freaking", "frickin",
+        "friggin", "effing", "damn", "dang", "period",
     ]
 )
 
@@ -232,7 +261,8 @@ UNDO_PHRASES = frozenset({"undo", "undo that", "undo it", "undo last", "undo pls
 # Words that may stand beside "undo" in a whole-message undo: "undo last one", "pls undo that".
 UNDO_EXTRA_WORDS = frozenset(
     {"that", "it", "last", "one", "pls", "please", "plz", "the", "my", "text", "message", "msg",
-     "change", "oops", "sorry", "lol", "previous", "ultimo", "eso"}
+     "change", "oops", "sorry", "lol", "previous", "ultimo", "eso", "wrong", "car", "bad",
+     "mistake", "nvm", "nevermind"}
 )
 
 # Work item meanings: an open item matches a text when they share a concept ("pads" completes
@@ -271,7 +301,10 @@ WORK_CONCEPTS: dict[str, tuple[str, ...]] = {
     "coils": ("coils", "coil", "ignition coil", "ignition coils"),
     "bedliner": ("bedliner", "bed liner", "liner", "spray in liner"),
     "gasket": ("valve cover gasket", "gasket", "valve cover"),
-    "key": ("key", "keys", "fob", "key fob", "2nd key", "second key", "remote"),
+    "key": (
+        "key", "keys", "fob", "key fob", "2nd key", "second key", "remote", "key fob battery",
+        "fob battery", "remote battery",
+    ),
     "lights": ("headlight", "headlights", "bulb", "bulbs", "tail light", "brake light", "light"),
     "belt": ("belt", "belts", "serpentine", "serpentine belt"),
     "tint": ("tint", "window tint"),
@@ -315,17 +348,26 @@ NOT_WORK_WORDS: frozenset[str] = frozenset(
     ]
 )
 
+# People who may be the ones waiting: "customer waiting" is not a car waiting on parts.
+PEOPLE_WORDS: frozenset[str] = frozenset(
+    [
+        "customer", "customers", "cust", "client", "buyer", "he", "she", "they", "hes", "shes",
+        "theyre", "he's", "she's", "they're", "guy", "someone", "somebody", "people", "salesman", "im", "cliente",
+    ]
+)
+
 # Base colours as texted, with the DMS colour words that mean them.
 COLORS: dict[str, tuple[str, ...]] = {
-    "white": ("white", "wht", "pearl white", "snow", "ivory", "blanco"),
-    "black": ("black", "blk", "blck", "ebony", "onyx", "obsidian", "negro", "raven"),
-    "silver": ("silver", "slv", "silv", "plata", "platinum silver"),
+    "white": ("white", "wht", "pearl white", "snow", "ivory", "blanco", "blanca"),
+    "black": ("black", "blk", "blck", "ebony", "onyx", "obsidian", "negro", "negra", "raven"),
+    "silver": ("silver", "slv", "silv", "plata", "platinum silver", "plateado", "plateada"),
     "gray": (
         "gray", "grey", "gry", "charcoal", "graphite", "gunmetal", "gun", "steel", "slate",
         "cement", "granite", "magnetic", "gris", "tungsten",
     ),
     "red": (
-        "red", "maroon", "burgundy", "crimson", "ruby", "cherry", "rojo", "firecracker", "inferno",
+        "red", "maroon", "burgundy", "crimson", "ruby", "cherry", "rojo", "roja", "firecracker",
+        "inferno",
     ),
     "blue": ("blue", "blu", "navy", "azul", "blueprint"),
     "green": ("green", "grn", "verde"),
@@ -439,6 +481,8 @@ PROTECTED_WORDS: frozenset[str] = frozenset(
         "finish", "finnish", "aligned", "signed", "mounted", "counted", "swapped", "snapped",
         "stopped", "changed", "charged", "chained", "replaced", "replace", "relaxed", "arrived",
         "derived", "ordered", "offered", "approved", "approves", "installed", "instilled",
+        # "2231 customer states noise" is not a status question; "wont start" not a "stat".
+        "state", "states", "stated", "start", "starts", "started",
     ]
 )
 # fmt: on
