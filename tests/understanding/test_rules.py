@@ -915,3 +915,37 @@ class TestMessierTexts:
     def test_out_of_the_shop_is_the_shop_step_done(self) -> None:
         assert only(read("6120 out of the shop")).stage == Stage.MECHANICAL
         assert not read("out of soap", "detailer").commands
+
+    def test_a_repair_order_number_is_never_a_unit(self) -> None:
+        assert only(read("2231 ro 5521 done")).stock_number == "2231"
+
+    def test_a_hedge_holds_for_its_own_car_or_part(self) -> None:
+        assert stocks(read("done with 4600, 5101 next", "detailer")) == ["4600"]
+        assert stocks(read("starting 4101 now, 2231 done")) == ["2231"]
+        assert isinstance(only(read("2231 brakes done, alignment next")), CompleteWork)
+
+    def test_asking_for_work_is_not_reporting_it(self) -> None:
+        assert not read("get 5102 inspected today", "used_car_manager").commands
+        move = only(read("lets get 4500 on the front line asap", "used_car_manager"))
+        assert move.to_stage == Stage.FRONTLINE
+
+    def test_vendor_done_on_a_car_without_their_work_asks(self) -> None:
+        result = read("7710 done, 7712 also done", "vendor", sender="Dent Pros")
+        assert stocks(result) == ["7710"]
+        assert result.question is not None and "7712" in result.question.text
+
+    def test_waiting_on_nothing_named_asks_on_what(self) -> None:
+        result = read("4301 pending delivery", "sales")
+        assert not result.commands
+        assert result.not_understood is not None and "Waiting on what" in result.not_understood
+
+    def test_a_part_that_arrives_on_a_date_is_not_here_yet(self) -> None:
+        block = only(read("caliper for 2231 arrives friday", "parts"))
+        assert (block.kind, block.eta) == (BlockerKind.PARTS, date(2025, 12, 5))
+
+    def test_the_work_named_before_approval(self) -> None:
+        block = only(read("2231 need alignment approval $129", "service_advisor"))
+        assert (block.kind, block.note) == (BlockerKind.APPROVAL, "alignment")
+
+    def test_a_warning_light_on_is_a_fault_not_a_part_put_on(self) -> None:
+        assert isinstance(only(read("2232 check engine light on", "detailer")), OpenWork)

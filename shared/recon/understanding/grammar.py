@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from recon.domain.stages import BlockerKind, Stage
-from recon.understanding.canonical import CONNECTORS, DATE, UNIT, CTok
+from recon.understanding.canonical import CONNECTORS, DATE, HEDGES, UNIT, CTok
 from recon.understanding.normalize import (
     Token,
     stage_of,
@@ -209,6 +209,8 @@ _R_APPROVAL_BLOCK = _re(
     "!approval",
     "!approver",
 )
+# The work before "approval": "2231 needs alignment approval $129".
+_R_ITEM_APPROVAL = _re(rf"(?:!needs|!waiting(?: on| for)?) (?P<what>{_WS}) !approval", "!approval")
 _R_WAITING = _re(
     rf"(?:!hold )?!waiting(?: on| for| 4)?(?P<what>(?: (?:!parts|{_W}))*)(?: !ordered)?", "!waiting"
 )
@@ -341,12 +343,12 @@ def read_segment(
     _photo_nouns(reader, media)
     _promise(reader, intents)
     _approval(reader, intents)
-    if reader.has("!underway"):
-        reading.underway = True
-        intents.clear()
-        return reading
-    if (reader.has("!not") or reader.has("!declined")) and not _drop_negated_parts(reader):
-        reading.negated = True
+    hedged = [canon for canon in HEDGES if reader.has(canon)]
+    if hedged and not _drop_negated_parts(reader):
+        if "!underway" in hedged:
+            reading.underway = True
+        else:
+            reading.negated = True
         intents.clear()
         return reading
     _send(reader, intents, vendor_words)
@@ -359,6 +361,14 @@ def read_segment(
     _photos_and_pickup(reader, intents)
     _completions(reader, intents)
     _leftover_keywords(reader, intents, media)
+    if ctoks and ctoks[0].canon == "!request":
+        # "get 5102 inspected today": asks for the work; where the car goes still moves it.
+        kept = [i for i in intents if i.action not in ("done", "complete_work")]
+        if len(kept) < len(intents):
+            intents[:] = kept
+            reader.alive[0] = True
+            ctoks[0].canon = "get"  # left over, so the text is explained back
+            reader._rebuild()
     reading.photos = reader.has(_PHOTO_NOUN) or reader.photos_left
     reading.thanks = reader.has("!thanks")
     # "saw 4003" acknowledges it; "saw a leak on 4003" is news about it, not an ack.
@@ -416,8 +426,7 @@ def _drop_negated_parts(reader: _Reader) -> bool:
         parts[-1].append(position)
     if len(parts) < 2:
         return False
-    negating = ("!not", "!declined")
-    kept = [p for p in parts if not any(reader.ctoks[i].canon in negating for i in p)]
+    kept = [p for p in parts if not any(reader.ctoks[i].canon in HEDGES for i in p)]
     kept_canons = [reader.ctoks[i].canon for part in kept for i in part]
     if not kept or not (concepts_of(kept_canons) or "!waiting" in kept_canons):
         return False
@@ -632,7 +641,7 @@ def _parts_in(reader: _Reader, intents: list[Intent]) -> None:
 
 def _blockers(reader: _Reader, intents: list[Intent], vendor_words: frozenset[str]) -> None:
     eta = reader.first_date()
-    if match := reader.find(_R_APPROVAL_BLOCK):
+    if match := reader.find(_R_APPROVAL_BLOCK) or reader.find(_R_ITEM_APPROVAL):
         what = _trim(reader.group(match, "what"))
         intents.append(
             Intent(

@@ -202,6 +202,7 @@ class _Assembly:
     awaiting: list[tuple[UnitView, Intent]] = field(default_factory=list)
     negated: bool = False
     underway: bool = False  # "almost done": the work goes on, nothing changed
+    vague_wait: str | None = None  # the car of a "waiting" on nothing named
     unparsed: bool = False
     photo_units: list[str] = field(default_factory=list)  # named as what the photos show
     photos_unplaced: bool = False  # photos named, no car named
@@ -544,6 +545,15 @@ class _Assembly:
             case "complete_work":
                 for item, words in zip(intent.items, intent.item_words, strict=True):
                     self._emit_completion(unit, item, words)
+            case "block" if (
+                intent.kind is None
+                and intent.eta is None
+                and not intent.delayed
+                and unit.blocker_kind is None
+            ):
+                # A bare "waiting" ("4301 pending delivery") on a car that waits on nothing yet:
+                # on what is anyone's guess, so it is explained back rather than made parts.
+                self.vague_wait = self.vague_wait or unit.stock_number
             case "block":
                 kind = intent.kind or self._delay_kind(intent, unit) or _current_kind(unit)
                 self._add(Block(**base, kind=kind, note=intent.note, eta=intent.eta))
@@ -581,6 +591,16 @@ class _Assembly:
             if mine:
                 for item in mine:
                     self._add(CompleteWork(**base, item=item.name, work_item_id=item.id))
+                return
+            if unit.stage != Stage.SUBLET.value:
+                # Not out with any vendor and none of their work on it: likely the wrong number.
+                self._ask(
+                    f"{unit.label} has no work open for {self.sender.name}. Which car did you "
+                    "finish? Reply with the stock number.",
+                    [unit.id],
+                    "which_unit",
+                    None,
+                )
                 return
         self._add(Done(**base, stage=stage_for_done(self.sender.role, unit.stage)))
 
@@ -682,6 +702,11 @@ class _Assembly:
             return (
                 'I read a "not" in that, so nothing changed. Text what was done, '
                 'e.g. "2231 brakes done".'
+            )
+        if self.vague_wait:
+            return (
+                f'Waiting on what? Text e.g. "{self.vague_wait} waiting on parts eta friday" or '
+                f'"{self.vague_wait} waiting on approval".'
             )
         if self.underway:
             return (

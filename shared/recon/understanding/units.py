@@ -427,12 +427,13 @@ class UnitIndex:
             return None
         if forced:
             return low
-        if low in self._stock:
-            return low
         previous = tokens[position - 1].low if position > 0 else ""
         following = tokens[position + 1].low if position + 1 < len(tokens) else ""
         if previous in _REFERENCE_WORDS or following in _MEASURE_WORDS:
+            # "2231 ro 5521 done": a repair order, even when a stock number reads the same.
             return None
+        if low in self._stock:
+            return low
         if _DTC_RE.match(low):
             return None
         if len(low) == 17:

@@ -101,6 +101,8 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "!eta": (
         "eta", "should be here", "should be in", "arriving", "due", "expected", "llega", "llegan",
         "til", "till", "until",
+        # A part that arrives on a date has not arrived: "caliper for 2231 arrives friday".
+        "arrives", "will arrive", "gets here", "will be here",
     ),
     "!not": (
         "not", "no", "dont", "don't", "didnt", "didn't", "isnt", "isn't", "aint", "ain't", "never",
@@ -111,6 +113,12 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "!underway": (
         "almost", "nearly", "about to", "casi", "ya mero", "starting", "started on", "working on",
         "going to start", "gonna start", "fixing to", "in progress", "halfway", "half way",
+        "next", "up next", "on deck",
+    ),
+    # Asking for work, not reporting it: "get 5102 inspected today" (a move stays a move).
+    "!request": (
+        "get", "lets get", "let's get", "gotta get", "need to get", "have to get", "can u get",
+        "can you get", "can we get", "can i get",
     ),
     # A part's new arrival date follows: "water pump coming tmrw" (see the grammar's rule).
     "!coming": ("coming", "coming in", "comes in", "showing up", "shows up"),
@@ -205,6 +213,9 @@ EXTRA_PHRASES: dict[str, str] = {
     # "6120 out of the shop": the shop step is over (but "out of soap" is not a stage).
     "out of the shop": "@mechanical !done", "out of shop": "@mechanical !done",
     "out of service": "@mechanical !done", "out of detail": "@detail !done",
+    # A warning light that is on is a fault, not a part put on.
+    "light on": "light !bad", "light is on": "light !bad", "light came on": "light !bad",
+    "lights on": "lights !bad", "lights are on": "lights !bad",
     # An approver's "do the reseal on 3077" is the go-ahead, not the job done.
     "do the": "!goahead the",
 }
@@ -231,7 +242,7 @@ FILLERS: frozenset[str] = frozenset(
         "una", "mas", "more", "again", "real", "quick", "quickly", "asap", "please", "pls", "plz",
         "thank", "thanks", ":", ",", "#", "-", "and/or", "whole", "everything", "work", "job",
         "stuff", "recon", "both", "really", "ducking", "fucking", "freaking", "frickin",
-        "friggin", "effing", "damn", "dang", "period",
+        "friggin", "effing", "damn", "dang", "period", "ive", "i've", "weve", "we've", "im", "i'm",
     ]
 )
 
@@ -344,7 +355,8 @@ NOT_WORK_WORDS: frozenset[str] = frozenset(
     [
         "it", "me", "him", "her", "them", "you", "someone", "somebody", "customer", "customers",
         "help", "call", "ride", "time", "money", "answer", "update", "info", "quoted", "quote",
-        "total", "approx", "est", "estimate", "price", "cost",
+        "total", "approx", "est", "estimate", "price", "cost", "ro", "po", "invoice", "inv",
+        "ticket", "claim",
     ]
 )
 
