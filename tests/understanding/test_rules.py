@@ -949,3 +949,24 @@ class TestMessierTexts:
 
     def test_a_warning_light_on_is_a_fault_not_a_part_put_on(self) -> None:
         assert isinstance(only(read("2232 check engine light on", "detailer")), OpenWork)
+
+    def test_a_comma_list_of_work_done(self) -> None:
+        result = read("4700 oil, brakes, wipers done")
+        # The oil change is already done on 4700: recorded as said, the open two completed.
+        assert [c.item for c in result.commands] == ["oil", "rear brakes", "wipers"]
+        assert not read("6110 smells like smoke, ozoned it", "detailer").commands
+
+    def test_inspection_findings_one_per_line(self) -> None:
+        result = read("3051 inspected\nfront brakes\n2 tires\nwipers")
+        assert result.commands[0] == OpenWork(
+            unit_id=unit("3051").id,
+            stock_number="3051",
+            items=["front brakes", "2 tires", "wipers"],
+        )
+        assert [c.action for c in result.commands] == ["open_work", "done"]
+        assert [c.action for c in read("3051 inspected\ncustomer says it pulls").commands] == [
+            "done"
+        ]
+
+    def test_passed_with_no_recommendations(self) -> None:
+        assert only(read("4001 passed no recs")).stage == Stage.INSPECTION

@@ -87,6 +87,7 @@ class Intent:
     eta: date | None = None
     body: str | None = None
     awaiting_items: bool = False  # "needs:" with the list on the following lines
+    findings: bool = False  # awaiting an inspection's findings: only parts and jobs continue
     reminder: bool = False  # "still needs X": X may already be open, and is then not new
     # "shocks in": installed, said by the shop; arrived, said by the parts department.
     put_in: bool = False
@@ -234,6 +235,9 @@ _R_ADD = _re(rf"!add (?P<items>{_WL})", "!add")
 # "done with the alignment", "done w brakes", "finished the alignment on 4101".
 _R_COMPLETE_DONE_WITH = _re(rf"!done (?:(?:with|w/|w|on) (?:the )?|the )(?P<items>{_WS})", "!done")
 _R_COMPLETE_AFTER = _re(rf"(?P<items>{_WS}) (?:!done|!fixed|!ready)", "!done", "!fixed", "!ready")
+# A comma list of parts and jobs before the verb: "4700 oil, brakes, wipers done" (taken only
+# when every piece is known work, so "smells like smoke, ozoned it" stays two clauses).
+_R_COMPLETE_LIST = _re(rf"(?P<items>{_W}(?: {_W})* , {_WL}) (?:!done|!fixed)", "!done", "!fixed")
 _R_COMPLETE_IN = _re(
     rf"(?P<items>{_WS}) (?:in|on)(?: (?:for|de|para))?(?= ,| !| @| ~| and |$)", "in", "on"
 )
@@ -800,6 +804,12 @@ def _completions(reader: _Reader, intents: list[Intent]) -> None:
         for display, words in _items(reader, reader.group(match, "items")):
             intents.append(Intent("complete_work", items=[display], item_words=[words]))
         reader.consume(match)
+    if match := reader.find(_R_COMPLETE_LIST):
+        pieces = _items(reader, reader.group(match, "items"))
+        if len(pieces) > 1 and all(concepts_of(words) for _, words in pieces):
+            for display, words in pieces:
+                intents.append(Intent("complete_work", items=[display], item_words=[words]))
+            reader.consume(match)
     for pattern in (_R_COMPLETE_AFTER, _R_COMPLETE_BEFORE, _R_COMPLETE_IN):
         while match := reader.find(pattern):
             pieces = _items(reader, reader.group(match, "items"))

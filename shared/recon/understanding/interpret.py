@@ -318,6 +318,11 @@ class _Assembly:
         if not words:
             return False
         intent = self.list_target
+        if intent.findings and not concepts_of(words):
+            # After "inspected" only a part or job continues the list: "customer says it
+            # pulls" is a new thought.
+            self.list_target = None
+            return False
         intent.items.append(clause.text.strip(" -*•.,").lower())
         intent.item_words.append(words)
         return True
@@ -379,6 +384,11 @@ class _Assembly:
                 self._emit(intent, unit)
                 if intent.action == "open_work" and intent.awaiting_items:
                     self.list_target = intent
+        if len(targets) == 1 and _inspected_without_findings(intents):
+            # "3051 inspected" then the findings one per line: "front brakes", "2 tires".
+            findings = Intent("open_work", awaiting_items=True, findings=True)
+            self.awaiting.append((self.index.unit(targets[0]), findings))
+            self.list_target = findings
 
     def _narrowed(self, mention: Mention, reading: SegmentReading) -> Mention:
         """A description that fits several cars, of which only one has what the text is about
@@ -732,6 +742,12 @@ class _Assembly:
             "Sorry, I didn't understand. Text the stock number and what happened, e.g. "
             '"2231 brakes done" or "2231 to detail". Text HELP for more.'
         )
+
+
+def _inspected_without_findings(intents: list[Intent]) -> bool:
+    return any(i.action == "done" and i.stage == Stage.INSPECTION for i in intents) and not any(
+        i.action == "open_work" for i in intents
+    )
 
 
 def _current_kind(unit: UnitView) -> BlockerKind:

@@ -142,7 +142,8 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "!nothing": (
         "nothing", "nothing found", "no issues", "no problems", "no problem", "all good",
         "looks good", "needs nothing", "nada", "todo bien", "sin problemas", "clean",
-        "found nothing", "no work needed",
+        "found nothing", "no work needed", "no recs", "no rec", "no recommendations",
+        "nothing needed",
     ),
     "!add": ("add", "adding", "add on", "agregar"),
     "!pickup": ("ready for pickup", "ready for pick up", "ready to pick up", "ready for pu"),
@@ -162,7 +163,7 @@ STAGE_WORDS: dict[Stage, tuple[str, ...]] = {
     ),
     Stage.SUBLET: ("sublet", "sub let"),
     Stage.DETAIL: (
-        "detail", "detl", "dtl", "detail dept", "detalle", "detailing", "wash", "wash bay",
+        "detail", "detl", "dtl", "det", "detail dept", "detalle", "detailing", "wash", "wash bay",
         "lavado", "the wash",
     ),
     Stage.PHOTOS: (
