@@ -970,3 +970,22 @@ class TestMessierTexts:
 
     def test_passed_with_no_recommendations(self) -> None:
         assert only(read("4001 passed no recs")).stage == Stage.INSPECTION
+
+    def test_done_then_the_work_it_names(self) -> None:
+        assert only(read("2231 ✅ brakes")).work_item_id == unit("2231").work_items[0].id
+        assert isinstance(only(read("5101 done keys in the box", "detailer")), Done)
+
+    def test_spanish_part_names(self) -> None:
+        block = only(read("la tahoe esperando amortiguadores"))
+        assert (block.stock_number, block.kind) == ("4300", BlockerKind.PARTS)
+        assert only(read("ya llegó la bomba de agua de la 4410b", "parts")) == Unblock(
+            unit_id=unit("4410B").id, stock_number="4410B", kind=BlockerKind.PARTS
+        )
+
+    def test_a_closing_done_is_said_of_every_car_naming_only_its_work(self) -> None:
+        result = read("2231 brakes, 4101 alignment done")
+        assert [(c.stock_number, c.item) for c in result.commands] == [
+            ("2231", "front brakes"),
+            ("4101", "alignment"),
+        ]
+        assert stocks(read("2231 customer complaint 4101 done")) == ["4101"]

@@ -22,7 +22,7 @@ from recon.understanding.vocabulary import (
     QUESTION_SUBJECTS,
     SYMBOLS,
 )
-from recon.understanding.work import concepts_of
+from recon.understanding.work import concepts_of, names_only_work
 
 UNIT = "#u"
 DATE = "~d"
@@ -205,7 +205,7 @@ def segments(ctoks: list[CTok]) -> list[list[CTok]]:
     meaningful = [p for p, c in enumerate(ctoks) if c.canon not in FILLERS or c.canon == UNIT]
     if meaningful and meaningful[0] == groups[0]:
         cuts = [0, *groups[1:], len(ctoks)]
-        return [ctoks[a:b] for a, b in itertools.pairwise(cuts)]
+        return _share_final_verb([ctoks[a:b] for a, b in itertools.pairwise(cuts)])
     if meaningful and meaningful[-1] == groups[-1]:
         cuts = [0, *(g + 1 for g in groups[:-1]), len(ctoks)]
         return [ctoks[a:b] for a, b in itertools.pairwise(cuts)]
@@ -216,6 +216,27 @@ def segments(ctoks: list[CTok]) -> list[list[CTok]]:
         # "starting 4101 now, 2231 done": a leading "not" or "starting" ends at the comma.
         return [prefix + pieces[0], *pieces[1:]]
     return [prefix + piece for piece in pieces]
+
+
+_FINAL_VERBS = frozenset({"!done", "!fixed"})
+
+
+def _share_final_verb(pieces: list[list[CTok]]) -> list[list[CTok]]:
+    """ "2231 brakes, 4101 alignment done": the closing "done" is said of every car whose
+    piece names only its work."""
+    last = pieces[-1]
+    if not last or last[-1].canon not in _FINAL_VERBS:
+        return pieces
+    verb = last[-1]
+    shared = []
+    for piece in pieces[:-1]:
+        while piece and piece[-1].canon == ",":
+            piece = piece[:-1]
+        words = [c.canon for c in piece if c.canon != UNIT]
+        if names_only_work(words):
+            piece = [*piece, verb]
+        shared.append(piece)
+    return [*shared, last]
 
 
 def is_question(tokens: list[Token], ctoks: list[CTok], ended_with_mark: bool) -> bool:

@@ -26,6 +26,7 @@ from recon.understanding.work import (
     concepts_of,
     content_of,
     looks_like_work,
+    names_only_work,
     same_job,
     split_boundaries,
 )
@@ -233,7 +234,10 @@ _R_NEEDS = _re(rf"!needs(?P<items>(?: (?:{_W}|,|!bad))*)(?: (?:!done|!fixed))?",
 _R_NEEDS_AFTER = _re(rf"(?P<items>{_WS}) !needsrep", "!needsrep")
 _R_ADD = _re(rf"!add (?P<items>{_WL})", "!add")
 # "done with the alignment", "done w brakes", "finished the alignment on 4101".
-_R_COMPLETE_DONE_WITH = _re(rf"!done (?:(?:with|w/|w|on) (?:the )?|the )(?P<items>{_WS})", "!done")
+# "done with the alignment", "✅ brakes" (with no "with", only the name of the work itself).
+_R_COMPLETE_DONE_WITH = _re(
+    rf"!done (?P<with>(?:with|w/|w|on) (?:the )?|the )?(?P<items>{_WS})", "!done"
+)
 _R_COMPLETE_AFTER = _re(rf"(?P<items>{_WS}) (?:!done|!fixed|!ready)", "!done", "!fixed", "!ready")
 # A comma list of parts and jobs before the verb: "4700 oil, brakes, wipers done" (taken only
 # when every piece is known work, so "smells like smoke, ozoned it" stays two clauses).
@@ -774,6 +778,11 @@ def _needs(reader: _Reader, intents: list[Intent]) -> None:
         reader.consume(match)
 
 
+def _names_work(words: list[str], *, whole: bool) -> bool:
+    """Whether `words` name known work; `whole`: and nothing else ("keys in the box" is not)."""
+    return names_only_work(words) if whole else bool(concepts_of(words))
+
+
 def _after_still(reader: _Reader, trigger: CTok) -> bool:
     position = reader.ctoks.index(trigger)
     return position > 0 and reader.ctoks[position - 1].canon in ("still", "todavia")
@@ -800,7 +809,9 @@ def _completions(reader: _Reader, intents: list[Intent]) -> None:
     # "mounted and balanced 4 tires": two verbs of one job.
     while match := reader.find(_R_DOUBLE_DONE):
         reader.consume(match)
-    if (match := reader.find(_R_COMPLETE_DONE_WITH)) and concepts_of(match.group("items").split()):
+    if (match := reader.find(_R_COMPLETE_DONE_WITH)) and _names_work(
+        match.group("items").split(), whole=match.group("with") is None
+    ):
         for display, words in _items(reader, reader.group(match, "items")):
             intents.append(Intent("complete_work", items=[display], item_words=[words]))
         reader.consume(match)
