@@ -989,3 +989,14 @@ class TestMessierTexts:
             ("4101", "alignment"),
         ]
         assert stocks(read("2231 customer complaint 4101 done")) == ["4101"]
+
+    def test_a_part_got_or_on_its_way(self) -> None:
+        assert isinstance(only(read("got the compressor for 4002", "parts")), Unblock)
+        assert isinstance(only(read("got the compressor in 4002")), CompleteWork)
+        assert only(read("4002 compressor on the way", "parts")).kind == BlockerKind.PARTS
+        assert not read("4301 customer on the way", "sales").changes_units
+
+    def test_an_approvers_ok_on_named_work(self) -> None:
+        result = read("4101 ok on tie rods", "used_car_manager")
+        assert [c.action for c in result.commands] == ["open_work", "unblock"]
+        assert result.commands[0].approved

@@ -199,6 +199,12 @@ _R_ITEM_ARRIVED = _re(
     rf"|(?P<what>{_WS}) (?:is |are )?!arrived",
     "!arrived",
 )
+# "got the compressor for 4002", "4002 got compressor": received ("got it in" is installed).
+_R_GOT_ITEM = _re(
+    rf"!got (?:the |a |an |all |my |our )?(?P<what>{_WS})(?<! in)(?<! on)(?= ,| !| @| ~|$)", "!got"
+)
+# On its way: "4002 compressor in transit", "the axle is on the way" (a part must be named).
+_R_SHIPPED = _re(rf"(?P<what>{_WS}) (?:is |are )?!shipped", "!shipped")
 # A part's new date: "tahoe shocks pushed to friday", "water pump for 4410b coming tmrw".
 _R_ITEM_DATE = _re(
     rf"(?P<what>{_WS}) (?:is |are )?(?:!coming|!move !to|!move) ~d", "!coming", "!move"
@@ -637,7 +643,7 @@ def _returns(reader: _Reader, intents: list[Intent]) -> None:
 def _parts_in(reader: _Reader, intents: list[Intent]) -> None:
     match = reader.find(_R_PARTS_IN)
     if match is None:
-        match = reader.find(_R_ITEM_ARRIVED)
+        match = reader.find(_R_ITEM_ARRIVED) or reader.find(_R_GOT_ITEM)
         if match is None:
             return
         words = [c.canon for c in reader.group(match, "what") or reader.group(match, "after")]
@@ -683,6 +689,11 @@ def _blockers(reader: _Reader, intents: list[Intent], vendor_words: frozenset[st
     if match := reader.find(_R_NOT_YET):
         what = _trim(reader.group(match, "what"))
         intents.append(_parts_block(reader, what if concepts_of(_canons(what)) else [], eta))
+        reader.consume(match)
+        _consume_all(reader, ("!eta",))
+        return
+    if (match := reader.find(_R_SHIPPED)) and concepts_of(match.group("what").split()):
+        intents.append(_parts_block(reader, _trim(reader.group(match, "what")), eta))
         reader.consume(match)
         _consume_all(reader, ("!eta",))
         return

@@ -65,7 +65,7 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "!goahead": (
         "go ahead", "goahead", "go ahead on", "go ahead with", "ok to do", "ok to", "okay to",
         "proceed", "proceed with", "do it", "green light", "greenlight", "go for it", "good to do",
-        "dale",
+        "dale", "ok on", "okay on", "yes on", "yes to",
     ),
     "!approval": ("approval", "aprobacion", "authorization", "auth", "estimate approval"),
     "!approver": ("ucm", "manager", "gm", "desk", "used car manager", "sales manager"),
@@ -121,6 +121,7 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
         "can you get", "can we get", "can i get",
     ),
     # A part's new arrival date follows: "water pump coming tmrw" (see the grammar's rule).
+    "!shipped": ("on the way", "on its way", "in transit"),
     "!coming": ("coming", "coming in", "comes in", "showing up", "shows up"),
     "!delayed": (
         "cant get to it", "can't get to it", "cant get to", "can't get to", "wont get to it",
