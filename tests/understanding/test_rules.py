@@ -1000,3 +1000,11 @@ class TestMessierTexts:
         result = read("4101 ok on tie rods", "used_car_manager")
         assert [c.action for c in result.commands] == ["open_work", "unblock"]
         assert result.commands[0].approved
+
+    @pytest.mark.parametrize(
+        "text", ["wrong stock, should be 2240", "oops meant 2240", "scratch that", "disregard"]
+    )
+    def test_a_correction_applies_nothing_and_points_to_undo(self, text: str) -> None:
+        result = read(text, "technician", "2231")
+        assert not result.commands and result.question is None
+        assert result.not_understood is not None and "UNDO" in result.not_understood

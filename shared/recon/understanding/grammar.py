@@ -102,6 +102,7 @@ class SegmentReading:
     mentions: list[int]  # indices into the clause's mentions
     negated: bool = False
     underway: bool = False  # "almost done", "about to detail": not finished, nothing to change
+    correction: bool = False  # "oops meant 2240": takes back an earlier text, applies nothing
     thanks: bool = False
     acked: bool = False
     has_content: bool = False  # words left over that meant nothing to the rules
@@ -357,6 +358,10 @@ def read_segment(
     _photo_nouns(reader, media)
     _promise(reader, intents)
     _approval(reader, intents)
+    if reader.has("!correction"):
+        reading.correction = True
+        intents.clear()
+        return reading
     hedged = [canon for canon in HEDGES if reader.has(canon)]
     if hedged and not _drop_negated_parts(reader):
         if "!underway" in hedged:

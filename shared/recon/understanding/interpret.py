@@ -203,6 +203,7 @@ class _Assembly:
     negated: bool = False
     underway: bool = False  # "almost done": the work goes on, nothing changed
     vague_wait: str | None = None  # the car of a "waiting" on nothing named
+    correction: bool = False  # "oops meant 2240": nothing applied, UNDO suggested
     unparsed: bool = False
     photo_units: list[str] = field(default_factory=list)  # named as what the photos show
     photos_unplaced: bool = False  # photos named, no car named
@@ -348,9 +349,10 @@ class _Assembly:
             self.unit_order.setdefault(unit_id, len(self.unit_order))
         if reading.thanks and not reading.intents:
             self.quiet = True
-        if reading.negated or reading.underway:
+        if reading.negated or reading.underway or reading.correction:
             self.negated = self.negated or reading.negated
             self.underway = self.underway or reading.underway
+            self.correction = self.correction or reading.correction
             self.carry = resolved or self.carry
             return
         if ambiguous:
@@ -712,6 +714,11 @@ class _Assembly:
             return (
                 'I read a "not" in that, so nothing changed. Text what was done, '
                 'e.g. "2231 brakes done".'
+            )
+        if self.correction:
+            return (
+                "Nothing changed. To take back your last change text UNDO, then send it again "
+                'with the right stock number, e.g. "2240 done".'
             )
         if self.vague_wait:
             return (

@@ -128,6 +128,13 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
         "won't get to it", "wont get to", "won't get to", "cant get it done", "can't get it done",
         "cant do it till", "can't do it till", "cant do it until", "can't do it until",
     ),
+    # Taking back an earlier text: "wrong stock, should be 2240", "oops meant 2240", "disregard".
+    # Nothing in such a text is applied; the reply points to UNDO.
+    "!correction": (
+        "meant", "i meant", "wrong stock", "wrong car", "wrong unit", "wrong number", "wrong one",
+        "scratch that", "disregard", "ignore that", "ignore last", "ignore my last",
+        "nvm", "never mind", "nevermind",
+    ),
     "!declined": ("declined", "decline", "denied", "deny", "turned down", "rechazado", "no go"),
     "!will": (
         "will", "gonna", "should be", "shall", "plan to", "planning to", "supposed to", "va a",
