@@ -1008,3 +1008,19 @@ class TestMessierTexts:
         result = read(text, "technician", "2231")
         assert not result.commands and result.question is None
         assert result.not_understood is not None and "UNDO" in result.not_understood
+
+    @pytest.mark.parametrize("text", ["2231-done", "2231.done", "done.2231"])
+    def test_a_number_and_a_word_joined_by_a_hyphen_or_dot(self, text: str) -> None:
+        assert only(read(text)).stock_number == "2231"
+
+    def test_hyphenated_names_and_numbers_stay_whole(self) -> None:
+        for word in ("f-150", "cr-v", "555-1234", "4410-b", "5w-30"):
+            assert len(tokenize(word)) == 1, word
+        assert only(read("4101 tie-rods done")).item == "tie rod ends"
+
+    def test_a_misspelt_part_between_two_spellings_of_it(self) -> None:
+        assert only(read("5200 batterie done")).item == "battery"
+
+    def test_more_places_for_photos_and_the_front_line(self) -> None:
+        assert only(read("2232 to the booth", "porter")).to_stage == Stage.PHOTOS
+        assert only(read("5103 front row", "porter")).to_stage == Stage.FRONTLINE

@@ -106,6 +106,9 @@ def tokenize(text: str) -> list[Token]:
         if kind == "word" and "/" in raw:
             tokens.extend(_split_slashed(raw, match.start()))
             continue
+        if kind == "word" and ("-" in raw or "." in raw):
+            tokens.extend(_split_joined(raw, match.start()))
+            continue
         if kind == "word":
             tokens.extend(_split_glued(raw, match.start()))
             continue
@@ -238,6 +241,36 @@ def _split_glued(raw: str, offset: int) -> list[Token]:
         Token(raw[:cut], low[:cut], offset, offset + cut, "word"),
         Token(raw[cut:], low[cut:], offset + cut, offset + len(raw), "word"),
     ]
+
+
+_JOINER_RE = re.compile(r"[-.]")
+
+
+def _split_joined(raw: str, offset: int) -> list[Token]:
+    """ "2231-done", "2231.done", "brakes-done", "tie-rods": words joined by a hyphen or a dot
+    when every piece is a stock-like number or a word the rules know. "F-150", "CR-V", "a.m.",
+    "5w-30", "4410-B" and "12.10" stay whole."""
+    pieces = _JOINER_RE.split(raw)
+    if (
+        len(pieces) < 2
+        or sum(piece.isdigit() for piece in pieces) > 1  # "555-1234", "2231-2232": one thing
+        or not all(_joinable(fold(piece)) for piece in pieces)
+    ):
+        return _split_glued(raw, offset)
+    tokens: list[Token] = []
+    position = offset
+    for piece in pieces:
+        tokens.append(Token(piece, fold(piece), position, position + len(piece), "word"))
+        position += len(piece) + 1
+    return tokens
+
+
+def _joinable(low: str) -> bool:
+    if len(low) < 3:
+        return False
+    if low.isdigit():
+        return True
+    return low.isalpha() and (is_known_word(low) or correct(low) is not None)
 
 
 def _glue_word(low: str) -> bool:
@@ -390,13 +423,27 @@ def correct(low: str) -> str | None:
     best = min(OSA.distance(low, choice) for choice in candidates)
     closest = [choice for choice in candidates if OSA.distance(low, choice) == best]
     # "phots" is as close to "photo" as to "photos": fine, when they mean the same thing.
-    meanings = {PHRASES.get((choice,), choice) for choice in closest}
+    meanings = {_meaning(choice) for choice in closest}
     if len(meanings) > 1:
         # "inspectd" is one letter from "inspect" and from "inspected": the last letter typed
         # is rarely the wrong one, so the word that ends the same way is meant.
         closest = [choice for choice in closest if choice[-1] == low[-1]]
-        meanings = {PHRASES.get((choice,), choice) for choice in closest}
+        meanings = {_meaning(choice) for choice in closest}
     return closest[0] if len(meanings) == 1 else None
+
+
+# A work word means its concept: "batterie" is as close to "bateria" as to "battery", and both
+# are the battery.
+_WORD_CONCEPTS: dict[str, str] = {
+    variant: concept
+    for concept, variants in WORK_CONCEPTS.items()
+    for variant in variants
+    if " " not in variant
+}
+
+
+def _meaning(word: str) -> str:
+    return PHRASES.get((word,)) or _WORD_CONCEPTS.get(word, word)
 
 
 def stage_of(canonical: str) -> Stage | None:

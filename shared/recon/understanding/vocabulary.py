@@ -176,11 +176,12 @@ STAGE_WORDS: dict[Stage, tuple[str, ...]] = {
     ),
     Stage.PHOTOS: (
         "photos", "photo", "pics", "pic", "pix", "pictures", "picture", "fotos", "foto",
-        "photo booth", "the photo booth", "photo shoot", "phtos",
+        "photo booth", "the photo booth", "photo shoot", "phtos", "booth", "the booth",
     ),
     Stage.FRONTLINE: (
         "frontline", "front line", "the line", "the lot", "for sale", "sale ready", "sell",
-        "the front", "out front", "frontlined", "linea", "la linea",
+        "the front", "out front", "frontlined", "linea", "la linea", "front row", "the front row",
+        "showroom", "the showroom", "show room",
     ),
     Stage.SOLD: ("sold", "sld", "vendido", "vendida"),
 }
@@ -299,7 +300,7 @@ WORK_CONCEPTS: dict[str, tuple[str, ...]] = {
     ),
     "dent": ("pdr", "dent", "dents", "ding", "dings", "paintless", "hail"),
     "ac": (
-        "a/c", "ac", "air conditioning", "compressor", "freon", "recharge", "aire",
+        "a/c", "ac", "a.c", "air conditioning", "compressor", "freon", "recharge", "aire",
         "ac compressor", "a/c compressor", "air",
     ),
     "alignment": ("alignment", "align", "alinear", "alineacion", "alignement", "front end"),
