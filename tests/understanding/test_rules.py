@@ -1024,3 +1024,24 @@ class TestMessierTexts:
     def test_more_places_for_photos_and_the_front_line(self) -> None:
         assert only(read("2232 to the booth", "porter")).to_stage == Stage.PHOTOS
         assert only(read("5103 front row", "porter")).to_stage == Stage.FRONTLINE
+
+    def test_a_bare_done_never_sells_a_car_on_the_front_line(self) -> None:
+        for text in ("4301 ready", "4301 done", "4301 all set"):
+            result = read(text, "sales")
+            assert not result.commands, text
+            assert result.not_understood is not None and "4301 sold" in result.not_understood
+        assert only(read("4301 sold", "sales")).to_stage == Stage.SOLD
+
+    def test_holds_released_and_held_until_a_date(self) -> None:
+        assert only(read("release hold on 3099", "sales")) == Unblock(
+            unit_id=unit("3099").id, stock_number="3099"
+        )
+        hold = only(read("3099 hold till tomorrow", "sales"))
+        assert (hold.kind, hold.eta) == (BlockerKind.OTHER, date(2025, 12, 4))
+
+    def test_needing_a_wash_is_not_a_wash_done(self) -> None:
+        assert only(read("4301 needs to be washed", "sales")).to_stage == Stage.DETAIL
+
+    def test_back_is_a_return_only_for_a_car_out_on_sublet(self) -> None:
+        assert not read("4301 came back, deal unwound", "sales").commands
+        assert isinstance(only(read("7710 is back", "porter")), SubletReturn)

@@ -885,15 +885,20 @@ def _leftover_keywords(reader: _Reader, intents: list[Intent], media: bool) -> N
         intents.append(Intent("move", stage=stages.pop(), loose=True))
     if len(stages) <= 1:
         _consume_all(reader, tuple(f"@{stage.value}" for stage in Stage))
-    if match := reader.find(_R_ETA):
+    hold = reader.find(_R_HOLD)
+    if (match := reader.find(_R_ETA)) and not hold:
         intents.append(Intent("block", eta=reader.first_date()))
         reader.consume(match)
     if match := reader.find(_R_UNHOLD):
         intents.append(Intent("unblock"))
         reader.consume(match)
     if match := reader.find(_R_HOLD):
-        intents.append(Intent("block", kind=BlockerKind.OTHER, note="on hold"))
+        # "3099 hold till tomorrow": the date is when the hold ends, not a part's ETA.
+        intents.append(
+            Intent("block", kind=BlockerKind.OTHER, note="on hold", eta=reader.first_date())
+        )
         reader.consume(match)
+        _consume_all(reader, ("!eta",))
 
 
 # ---------------------------------------------------------------------------- helpers

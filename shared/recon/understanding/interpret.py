@@ -204,6 +204,7 @@ class _Assembly:
     underway: bool = False  # "almost done": the work goes on, nothing changed
     vague_wait: str | None = None  # the car of a "waiting" on nothing named
     correction: bool = False  # "oops meant 2240": nothing applied, UNDO suggested
+    frontline_done: str | None = None  # a bare "done" about a car on the front line
     unparsed: bool = False
     photo_units: list[str] = field(default_factory=list)  # named as what the photos show
     photos_unplaced: bool = False  # photos named, no car named
@@ -573,6 +574,9 @@ class _Assembly:
                 self._add(Unblock(**base, kind=intent.kind))
             case "send_to_vendor":
                 self._add(SendToVendor(**base, vendor=intent.vendor, work=intent.items))
+            case "sublet_return" if unit.stage != Stage.SUBLET.value and not intent.vendor:
+                # "4301 came back, deal unwound": not out with a vendor, so not a return.
+                self.unparsed = True
             case "sublet_return":
                 self._add(SubletReturn(**base, from_vendor=intent.vendor))
             case "note":
@@ -614,7 +618,13 @@ class _Assembly:
                     None,
                 )
                 return
-        self._add(Done(**base, stage=stage_for_done(self.sender.role, unit.stage)))
+        stage = stage_for_done(self.sender.role, unit.stage)
+        if stage == Stage.FRONTLINE:
+            # The front line's "done" is a sale: "4301 ready" or "all set" never sells a car,
+            # only "sold" does.
+            self.frontline_done = self.frontline_done or unit.stock_number
+            return
+        self._add(Done(**base, stage=stage))
 
     def _emit_completion(self, unit: UnitView, item: str, words: list[str]) -> None:
         found = match_open_item(words, unit, vendor=self.sender.name)
@@ -714,6 +724,11 @@ class _Assembly:
             return (
                 'I read a "not" in that, so nothing changed. Text what was done, '
                 'e.g. "2231 brakes done".'
+            )
+        if self.frontline_done:
+            return (
+                f"{self.frontline_done} is already on the front line, so nothing changed. If it "
+                f'sold, text "{self.frontline_done} sold".'
             )
         if self.correction:
             return (

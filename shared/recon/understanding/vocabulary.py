@@ -52,7 +52,11 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
         "esperando", "still waiting", "pending", "held up", "waiting 4", "wtg", "wtng",
     ),
     "!hold": ("on hold", "hold", "holding"),
-    "!unhold": ("off hold", "no longer on hold", "unblock", "unblocked", "clear hold"),
+    "!unhold": (
+        "off hold", "no longer on hold", "unblock", "unblocked", "clear hold", "release hold",
+        "release the hold", "remove hold", "remove the hold", "lift hold", "lift the hold",
+        "unhold", "take off hold",
+    ),
     "!ordered": (
         "ordered", "on order", "backordered", "back ordered", "on backorder", "on back order",
         "backorder", "b/o", "ordering", "pedido", "pedidas", "pedidos", "special order",
@@ -223,6 +227,10 @@ EXTRA_PHRASES: dict[str, str] = {
     # "6120 out of the shop": the shop step is over (but "out of soap" is not a stage).
     "out of the shop": "@mechanical !done", "out of shop": "@mechanical !done",
     "out of service": "@mechanical !done", "out of detail": "@detail !done",
+    # A car that needs cleaning asks for detail; it is not a wash done.
+    "needs to be washed": "!needs a @detail", "needs washed": "!needs a @detail",
+    "needs to be cleaned": "!needs a @detail", "needs cleaned": "!needs a @detail",
+    "needs to be detailed": "!needs a @detail", "needs detailed": "!needs a @detail",
     # A warning light that is on is a fault, not a part put on.
     "light on": "light !bad", "light is on": "light !bad", "light came on": "light !bad",
     "lights on": "lights !bad", "lights are on": "lights !bad",
