@@ -1045,3 +1045,8 @@ class TestMessierTexts:
     def test_back_is_a_return_only_for_a_car_out_on_sublet(self) -> None:
         assert not read("4301 came back, deal unwound", "sales").commands
         assert isinstance(only(read("7710 is back", "porter")), SubletReturn)
+
+    def test_who_asked_for_the_work_is_not_part_of_it(self) -> None:
+        assert only(read("2231 add alignment per customer", "service_advisor")).items == [
+            "alignment"
+        ]

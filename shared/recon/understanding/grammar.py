@@ -68,8 +68,11 @@ _ITEM_EDGE_WORDS = frozenset(
         "then",
     ]
 )
-# Words after which a list of work stops: "brakes 2.5 hrs labor", "compressor quoted $900".
-_ITEM_STOP = frozenset({"hrs", "hr", "hours", "hour", "labor", "quoted", "quote", "total", "est"})
+# Words after which a list of work stops: "brakes 2.5 hrs labor", "compressor quoted $900",
+# "alignment per customer".
+_ITEM_STOP = frozenset(
+    {"hrs", "hr", "hours", "hour", "labor", "quoted", "quote", "total", "est", "per"}
+)
 
 
 @dataclass(slots=True)
