@@ -1050,3 +1050,8 @@ class TestMessierTexts:
         assert only(read("2231 add alignment per customer", "service_advisor")).items == [
             "alignment"
         ]
+
+    def test_an_everyday_word_model_must_go_on_to_say_what_happened(self) -> None:
+        for text in ("pilot light out on the shop heater", "edge trimmer in the shop"):
+            assert not read(text).changes_units, text
+        assert only(read("the edge is done")).stock_number == "6120"

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from recon.understanding.normalize import Token, fold, is_known_word
+from recon.understanding.normalize import PHRASES, Token, fold, is_known_word
 from recon.understanding.views import UnitView
 from recon.understanding.vocabulary import (
     COLORS,
     COMMON_WORD_MODELS,
+    FILLERS,
     MAKE_ALIASES,
     SIMILAR_COLORS,
 )
@@ -661,15 +662,23 @@ def _pair_descriptions(mentions: list[Mention]) -> list[Mention]:
 
 def _leads_the_text(lows: list[str], start: int, end: int, model_word: str | None) -> bool:
     """ "charger tires done", "the edge is done", "pilot to shop": a model that is also a word
-    names the car when the text starts with it, as texts about a car do ("edge of the bumper"
-    and keywords such as "note" stay words)."""
-    return (
-        start == 0
-        and model_word is not None
-        and not is_known_word(model_word)
-        and end < len(lows)
-        and lows[end] != "of"
-    )
+    names the car when the text starts with it and goes straight on to say what happened to
+    it, as texts about a car do. "edge trimmer in the shop", "pilot light out", "soul food"
+    and keywords such as "note" stay words."""
+    if start != 0 or model_word is None or is_known_word(model_word):
+        return False
+    if end < len(lows) and lows[end] == "of":
+        return False  # "edge of the bumper"
+    rest = [low for low in lows[end:] if low not in FILLERS]
+    if not rest:
+        return False
+    if _is_keyword(rest[0]):
+        return True
+    return len(rest) > 1 and bool(concepts_of(rest[:1])) and _is_keyword(rest[1])
+
+
+def _is_keyword(low: str) -> bool:
+    return PHRASES.get((low,), "").startswith(("!", "@"))
 
 
 def _make_key(make: str) -> str:
