@@ -809,3 +809,249 @@ class TestPhotosSentByText:
         result = read_mms("here's a pic", "porter", "2232")
         assert result.commands == [] and result.units == []
         assert result.not_understood is not None and "stock number" in result.not_understood
+
+
+class TestMessierTexts:
+    """Rules added for the second held-out corpus: voice-to-text, split stock numbers, hedges,
+    negations that hold for one part, who is waiting, who says "in", narrowing by open work."""
+
+    @pytest.mark.parametrize(
+        ("text", "stock"),
+        [
+            ("twenty two thirty one is done", "2231"),
+            ("forty one oh one done", "4101"),
+            ("fifty two hundred done", "5200"),
+            ("two two three one done", "2231"),
+            ("Stock number 5200 is done period", "5200"),
+        ],
+    )
+    def test_stock_numbers_said_out_loud(self, text: str, stock: str) -> None:
+        assert only(read(text)).stock_number == stock
+
+    def test_small_spoken_numbers_stay_counts(self) -> None:
+        assert [t.low for t in tokenize("needs two tires")] == ["needs", "two", "tires"]
+        assert [t.low for t in tokenize("twenty two")] == ["twenty", "two"]
+
+    def test_stock_number_typed_in_two_pieces(self) -> None:
+        assert only(read("P 5521 to inspection", "porter")).stock_number == "P5521"
+        assert only(read("22 31 done")).stock_number == "2231"
+        assert stocks(read("2232 y 5521 to detail", "porter")) == ["2232", "5521"]
+
+    @pytest.mark.parametrize(
+        "text", ['Removed a like from "2231 done"', "Liked an image", "Loved a photo"]
+    )
+    def test_reactions_to_images_and_removed_reactions_change_nothing(self, text: str) -> None:
+        result = read(text)
+        assert not result.commands and result.not_understood is None
+
+    @pytest.mark.parametrize(
+        "text", ["2231 almost done", "about to detail 4600", "going to start on 2231"]
+    )
+    def test_work_still_under_way_changes_nothing_and_says_why(self, text: str) -> None:
+        result = read(text)
+        assert not result.commands and result.question is None
+        assert result.not_understood is not None and "finished" in result.not_understood
+
+    def test_a_not_holds_for_its_own_comma_part_when_another_names_work(self) -> None:
+        command = only(read("2231 brakes NOT done, alignment done"))
+        assert isinstance(command, CompleteWork) and command.item == "alignment"
+        assert isinstance(only(read("4101 not ready, still waiting on tie rods")), Block)
+        assert not read("5521 not sold, deal fell through", "sales").commands
+
+    def test_a_person_waiting_is_not_a_car_waiting(self) -> None:
+        assert not read("4002 - priority, customer waiting", "used_car_manager").commands
+
+    def test_an_item_in_is_installed_by_the_shop_and_arrived_for_parts(self) -> None:
+        assert isinstance(only(read("4300 shocks in", "technician")), CompleteWork)
+        assert only(read("4300 shocks in", "parts")) == Unblock(
+            unit_id=unit("4300").id, stock_number="4300", kind=BlockerKind.PARTS
+        )
+        assert isinstance(only(read("shocks in for the tahoe", "parts")), Unblock)
+
+    def test_everyday_word_model_names_the_car_when_the_text_starts_with_it(self) -> None:
+        assert only(read("charger tires done")).stock_number == "5000"
+        assert only(read("pilot to shop", "porter")).stock_number == "T12045"
+        assert read("edge of the bumper needs paint").units == []
+
+    def test_colour_after_the_model(self) -> None:
+        assert only(read("la equinox negra lista", "detailer")).stock_number == "4200"
+
+    def test_ambiguous_description_narrowed_to_the_one_car_it_can_be_about(self) -> None:
+        assert only(read("jeep water pump came in", "parts")).stock_number == "4410B"
+        vendor = read("done with the silverado", "vendor", sender="Dent Pros")
+        assert only(vendor).stock_number == "7710"
+        assert read("silverado done").question is not None  # done fits any of them
+
+    def test_completion_without_a_car_lists_the_cars_with_it_open(self) -> None:
+        result = read("alignment done")
+        assert not result.commands and result.question is not None
+        assert set(result.question.candidate_unit_ids) == {unit("2231").id, unit("4101").id}
+
+    def test_a_part_with_a_new_date(self) -> None:
+        block = only(read("water pump for 4410b coming tmrw", "parts"))
+        assert (block.kind, block.eta) == (BlockerKind.PARTS, date(2025, 12, 4))
+        assert only(read("tahoe shocks pushed to friday", "parts")).eta == date(2025, 12, 5)
+        assert not read("2231 customer coming tomorrow", "sales").changes_units
+
+    def test_a_vendor_who_cannot_get_to_it_holds_the_car(self) -> None:
+        block = only(read("7710 can't get to it till monday", "vendor", sender="Dent Pros"))
+        assert (block.kind, block.eta) == (BlockerKind.VENDOR, date(2025, 12, 8))
+
+    def test_delivered_is_sold_when_sales_says_it(self) -> None:
+        assert only(read("6001 delivered", "sales")) == Move(
+            unit_id=unit("6001").id, stock_number="6001", to_stage=Stage.SOLD
+        )
+        assert isinstance(only(read("4300 shocks delivered", "parts")), Unblock)
+
+    def test_saw_acknowledges_only_on_its_own(self) -> None:
+        assert isinstance(only(read("saw 4003, thx", "sales")), Ack)
+        assert not any(isinstance(c, Ack) for c in read("saw a leak on 4003", "sales").commands)
+
+    def test_owe_without_we(self) -> None:
+        assert only(read("owe 5521 new wipers", "sales")) == WeOwe(
+            unit_id=unit("5521").id, stock_number="5521", item="new wipers"
+        )
+
+    def test_out_of_the_shop_is_the_shop_step_done(self) -> None:
+        assert only(read("6120 out of the shop")).stage == Stage.MECHANICAL
+        assert not read("out of soap", "detailer").commands
+
+    def test_a_repair_order_number_is_never_a_unit(self) -> None:
+        assert only(read("2231 ro 5521 done")).stock_number == "2231"
+
+    def test_a_hedge_holds_for_its_own_car_or_part(self) -> None:
+        assert stocks(read("done with 4600, 5101 next", "detailer")) == ["4600"]
+        assert stocks(read("starting 4101 now, 2231 done")) == ["2231"]
+        assert isinstance(only(read("2231 brakes done, alignment next")), CompleteWork)
+
+    def test_asking_for_work_is_not_reporting_it(self) -> None:
+        assert not read("get 5102 inspected today", "used_car_manager").commands
+        move = only(read("lets get 4500 on the front line asap", "used_car_manager"))
+        assert move.to_stage == Stage.FRONTLINE
+
+    def test_vendor_done_on_a_car_without_their_work_asks(self) -> None:
+        result = read("7710 done, 7712 also done", "vendor", sender="Dent Pros")
+        assert stocks(result) == ["7710"]
+        assert result.question is not None and "7712" in result.question.text
+
+    def test_waiting_on_nothing_named_asks_on_what(self) -> None:
+        result = read("4301 pending delivery", "sales")
+        assert not result.commands
+        assert result.not_understood is not None and "Waiting on what" in result.not_understood
+
+    def test_a_part_that_arrives_on_a_date_is_not_here_yet(self) -> None:
+        block = only(read("caliper for 2231 arrives friday", "parts"))
+        assert (block.kind, block.eta) == (BlockerKind.PARTS, date(2025, 12, 5))
+
+    def test_the_work_named_before_approval(self) -> None:
+        block = only(read("2231 need alignment approval $129", "service_advisor"))
+        assert (block.kind, block.note) == (BlockerKind.APPROVAL, "alignment")
+
+    def test_a_warning_light_on_is_a_fault_not_a_part_put_on(self) -> None:
+        assert isinstance(only(read("2232 check engine light on", "detailer")), OpenWork)
+
+    def test_a_comma_list_of_work_done(self) -> None:
+        result = read("4700 oil, brakes, wipers done")
+        # The oil change is already done on 4700: recorded as said, the open two completed.
+        assert [c.item for c in result.commands] == ["oil", "rear brakes", "wipers"]
+        assert not read("6110 smells like smoke, ozoned it", "detailer").commands
+
+    def test_inspection_findings_one_per_line(self) -> None:
+        result = read("3051 inspected\nfront brakes\n2 tires\nwipers")
+        assert result.commands[0] == OpenWork(
+            unit_id=unit("3051").id,
+            stock_number="3051",
+            items=["front brakes", "2 tires", "wipers"],
+        )
+        assert [c.action for c in result.commands] == ["open_work", "done"]
+        assert [c.action for c in read("3051 inspected\ncustomer says it pulls").commands] == [
+            "done"
+        ]
+
+    def test_passed_with_no_recommendations(self) -> None:
+        assert only(read("4001 passed no recs")).stage == Stage.INSPECTION
+
+    def test_done_then_the_work_it_names(self) -> None:
+        assert only(read("2231 ✅ brakes")).work_item_id == unit("2231").work_items[0].id
+        assert isinstance(only(read("5101 done keys in the box", "detailer")), Done)
+
+    def test_spanish_part_names(self) -> None:
+        block = only(read("la tahoe esperando amortiguadores"))
+        assert (block.stock_number, block.kind) == ("4300", BlockerKind.PARTS)
+        assert only(read("ya llegó la bomba de agua de la 4410b", "parts")) == Unblock(
+            unit_id=unit("4410B").id, stock_number="4410B", kind=BlockerKind.PARTS
+        )
+
+    def test_a_closing_done_is_said_of_every_car_naming_only_its_work(self) -> None:
+        result = read("2231 brakes, 4101 alignment done")
+        assert [(c.stock_number, c.item) for c in result.commands] == [
+            ("2231", "front brakes"),
+            ("4101", "alignment"),
+        ]
+        assert stocks(read("2231 customer complaint 4101 done")) == ["4101"]
+
+    def test_a_part_got_or_on_its_way(self) -> None:
+        assert isinstance(only(read("got the compressor for 4002", "parts")), Unblock)
+        assert isinstance(only(read("got the compressor in 4002")), CompleteWork)
+        assert only(read("4002 compressor on the way", "parts")).kind == BlockerKind.PARTS
+        assert not read("4301 customer on the way", "sales").changes_units
+
+    def test_an_approvers_ok_on_named_work(self) -> None:
+        result = read("4101 ok on tie rods", "used_car_manager")
+        assert [c.action for c in result.commands] == ["open_work", "unblock"]
+        assert result.commands[0].approved
+
+    @pytest.mark.parametrize(
+        "text", ["wrong stock, should be 2240", "oops meant 2240", "scratch that", "disregard"]
+    )
+    def test_a_correction_applies_nothing_and_points_to_undo(self, text: str) -> None:
+        result = read(text, "technician", "2231")
+        assert not result.commands and result.question is None
+        assert result.not_understood is not None and "UNDO" in result.not_understood
+
+    @pytest.mark.parametrize("text", ["2231-done", "2231.done", "done.2231"])
+    def test_a_number_and_a_word_joined_by_a_hyphen_or_dot(self, text: str) -> None:
+        assert only(read(text)).stock_number == "2231"
+
+    def test_hyphenated_names_and_numbers_stay_whole(self) -> None:
+        for word in ("f-150", "cr-v", "555-1234", "4410-b", "5w-30"):
+            assert len(tokenize(word)) == 1, word
+        assert only(read("4101 tie-rods done")).item == "tie rod ends"
+
+    def test_a_misspelt_part_between_two_spellings_of_it(self) -> None:
+        assert only(read("5200 batterie done")).item == "battery"
+
+    def test_more_places_for_photos_and_the_front_line(self) -> None:
+        assert only(read("2232 to the booth", "porter")).to_stage == Stage.PHOTOS
+        assert only(read("5103 front row", "porter")).to_stage == Stage.FRONTLINE
+
+    def test_a_bare_done_never_sells_a_car_on_the_front_line(self) -> None:
+        for text in ("4301 ready", "4301 done", "4301 all set"):
+            result = read(text, "sales")
+            assert not result.commands, text
+            assert result.not_understood is not None and "4301 sold" in result.not_understood
+        assert only(read("4301 sold", "sales")).to_stage == Stage.SOLD
+
+    def test_holds_released_and_held_until_a_date(self) -> None:
+        assert only(read("release hold on 3099", "sales")) == Unblock(
+            unit_id=unit("3099").id, stock_number="3099"
+        )
+        hold = only(read("3099 hold till tomorrow", "sales"))
+        assert (hold.kind, hold.eta) == (BlockerKind.OTHER, date(2025, 12, 4))
+
+    def test_needing_a_wash_is_not_a_wash_done(self) -> None:
+        assert only(read("4301 needs to be washed", "sales")).to_stage == Stage.DETAIL
+
+    def test_back_is_a_return_only_for_a_car_out_on_sublet(self) -> None:
+        assert not read("4301 came back, deal unwound", "sales").commands
+        assert isinstance(only(read("7710 is back", "porter")), SubletReturn)
+
+    def test_who_asked_for_the_work_is_not_part_of_it(self) -> None:
+        assert only(read("2231 add alignment per customer", "service_advisor")).items == [
+            "alignment"
+        ]
+
+    def test_an_everyday_word_model_must_go_on_to_say_what_happened(self) -> None:
+        for text in ("pilot light out on the shop heater", "edge trimmer in the shop"):
+            assert not read(text).changes_units, text
+        assert only(read("the edge is done")).stock_number == "6120"

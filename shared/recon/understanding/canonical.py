@@ -22,11 +22,13 @@ from recon.understanding.vocabulary import (
     QUESTION_SUBJECTS,
     SYMBOLS,
 )
-from recon.understanding.work import concepts_of
+from recon.understanding.work import concepts_of, names_only_work
 
 UNIT = "#u"
 DATE = "~d"
 CONNECTORS = frozenset({"and", ",", "y", "n", "plus", "&"})
+# Words that hold a report back: "not", "starting", "next". They scope to their own part.
+HEDGES = frozenset({"!not", "!underway", "!declined"})
 _PLACE_WORDS = frozenset({"!to", "the", "in", "out", "at", "around"})
 _GREETINGS = frozenset({"hey", "hi", "yo", "ok", "okay", "so", "and", "also", "um", "hello"})
 
@@ -171,11 +173,18 @@ def group_units(ctoks: list[CTok]) -> list[CTok]:
     """Units joined by "and", "&", "," are one group: "2231 2232 and 2240 to detail"."""
     grouped: list[CTok] = []
     pending_connectors: list[CTok] = []
-    for ctok in ctoks:
+    for position, ctok in enumerate(ctoks):
         if ctok.canon in CONNECTORS and grouped and grouped[-1].canon == UNIT:
             pending_connectors.append(ctok)
             continue
-        if ctok.canon == UNIT and grouped and grouped[-1].canon == UNIT:
+        following = ctoks[position + 1].canon if position + 1 < len(ctoks) else ""
+        if (
+            ctok.canon == UNIT
+            and grouped
+            and grouped[-1].canon == UNIT
+            # "done with 4600, 5101 next": a hedge right after a unit is its own, not the group's.
+            and following not in HEDGES
+        ):
             last = grouped[-1]
             grouped[-1] = CTok(UNIT, last.start, ctok.end, mentions=last.mentions + ctok.mentions)
             pending_connectors.clear()
@@ -196,13 +205,38 @@ def segments(ctoks: list[CTok]) -> list[list[CTok]]:
     meaningful = [p for p, c in enumerate(ctoks) if c.canon not in FILLERS or c.canon == UNIT]
     if meaningful and meaningful[0] == groups[0]:
         cuts = [0, *groups[1:], len(ctoks)]
-        return [ctoks[a:b] for a, b in itertools.pairwise(cuts)]
+        return _share_final_verb([ctoks[a:b] for a, b in itertools.pairwise(cuts)])
     if meaningful and meaningful[-1] == groups[-1]:
         cuts = [0, *(g + 1 for g in groups[:-1]), len(ctoks)]
         return [ctoks[a:b] for a, b in itertools.pairwise(cuts)]
     prefix = ctoks[: groups[0]]
     cuts = [*groups, len(ctoks)]
-    return [prefix + ctoks[a:b] for a, b in itertools.pairwise(cuts)]
+    pieces = [ctoks[a:b] for a, b in itertools.pairwise(cuts)]
+    if any(c.canon in HEDGES for c in prefix) and any(c.canon == "," for c in pieces[0]):
+        # "starting 4101 now, 2231 done": a leading "not" or "starting" ends at the comma.
+        return [prefix + pieces[0], *pieces[1:]]
+    return [prefix + piece for piece in pieces]
+
+
+_FINAL_VERBS = frozenset({"!done", "!fixed"})
+
+
+def _share_final_verb(pieces: list[list[CTok]]) -> list[list[CTok]]:
+    """ "2231 brakes, 4101 alignment done": the closing "done" is said of every car whose
+    piece names only its work."""
+    last = pieces[-1]
+    if not last or last[-1].canon not in _FINAL_VERBS:
+        return pieces
+    verb = last[-1]
+    shared = []
+    for piece in pieces[:-1]:
+        while piece and piece[-1].canon == ",":
+            piece = piece[:-1]
+        words = [c.canon for c in piece if c.canon != UNIT]
+        if names_only_work(words):
+            piece = [*piece, verb]
+        shared.append(piece)
+    return [*shared, last]
 
 
 def is_question(tokens: list[Token], ctoks: list[CTok], ended_with_mark: bool) -> bool:

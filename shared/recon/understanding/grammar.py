@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from recon.domain.stages import BlockerKind, Stage
-from recon.understanding.canonical import CONNECTORS, DATE, UNIT, CTok
+from recon.understanding.canonical import CONNECTORS, DATE, HEDGES, UNIT, CTok
 from recon.understanding.normalize import (
     Token,
     stage_of,
@@ -19,12 +19,14 @@ from recon.understanding.normalize import (
 from recon.understanding.units import COLOR_WORDS
 from recon.understanding.vocabulary import (
     FILLERS,
+    PEOPLE_WORDS,
     VENDOR_WORDS,
 )
 from recon.understanding.work import (
     concepts_of,
     content_of,
     looks_like_work,
+    names_only_work,
     same_job,
     split_boundaries,
 )
@@ -66,8 +68,11 @@ _ITEM_EDGE_WORDS = frozenset(
         "then",
     ]
 )
-# Words after which a list of work stops: "brakes 2.5 hrs labor", "compressor quoted $900".
-_ITEM_STOP = frozenset({"hrs", "hr", "hours", "hour", "labor", "quoted", "quote", "total", "est"})
+# Words after which a list of work stops: "brakes 2.5 hrs labor", "compressor quoted $900",
+# "alignment per customer".
+_ITEM_STOP = frozenset(
+    {"hrs", "hr", "hours", "hour", "labor", "quoted", "quote", "total", "est", "per"}
+)
 
 
 @dataclass(slots=True)
@@ -86,7 +91,11 @@ class Intent:
     eta: date | None = None
     body: str | None = None
     awaiting_items: bool = False  # "needs:" with the list on the following lines
+    findings: bool = False  # awaiting an inspection's findings: only parts and jobs continue
     reminder: bool = False  # "still needs X": X may already be open, and is then not new
+    # "shocks in": installed, said by the shop; arrived, said by the parts department.
+    put_in: bool = False
+    delayed: bool = False  # "can't get to it till monday": held by whoever sent it
     loose: bool = False  # a move read from a stage word alone, with no "to" or verb
 
 
@@ -95,10 +104,14 @@ class SegmentReading:
     intents: list[Intent]
     mentions: list[int]  # indices into the clause's mentions
     negated: bool = False
+    underway: bool = False  # "almost done", "about to detail": not finished, nothing to change
+    correction: bool = False  # "oops meant 2240": takes back an earlier text, applies nothing
     thanks: bool = False
     acked: bool = False
     has_content: bool = False  # words left over that meant nothing to the rules
     describes_car: bool = False  # a colour or "one" left over: "sold the white one"
+    # "6001 delivered" with no part named: a car handed to its buyer, when sales says it.
+    delivered: bool = False
     # Photos named as a thing ("photo of 2279", "here's a pic", a pic word beside attached
     # media): what the text sends, not a move to the photos stage.
     photos: bool = False
@@ -184,13 +197,32 @@ _R_PARTS_IN = _re(
     r"|!got (?:the |my |our |all |las )?!parts",
     "!parts",
 )
-_R_ITEM_ARRIVED = _re(rf"(?P<what>{_WS}) (?:is |are )?!arrived", "!arrived")
+_R_ITEM_ARRIVED = _re(
+    # Spanish puts the verb first: "ya llegaron los shocks de la 4300".
+    rf"^(?:ya )?!arrived (?:the |los |las |el |la )?(?P<after>{_WS})"
+    rf"|(?P<what>{_WS}) (?:is |are )?!arrived",
+    "!arrived",
+)
+# "got the compressor for 4002", "4002 got compressor": received ("got it in" is installed).
+_R_GOT_ITEM = _re(
+    rf"!got (?:the |a |an |all |my |our )?(?P<what>{_WS})(?<! in)(?<! on)(?= ,| !| @| ~|$)", "!got"
+)
+# On its way: "4002 compressor in transit", "the axle is on the way" (a part must be named).
+_R_SHIPPED = _re(rf"(?P<what>{_WS}) (?:is |are )?!shipped", "!shipped")
+# A part's new date: "tahoe shocks pushed to friday", "water pump for 4410b coming tmrw".
+_R_ITEM_DATE = _re(
+    rf"(?P<what>{_WS}) (?:is |are )?(?:!coming|!move !to|!move) ~d", "!coming", "!move"
+)
+# A vendor or tech who cannot get to the car yet: "can't get to it till monday".
+_R_DELAYED = _re(r"!delayed", "!delayed")
 _R_APPROVAL_BLOCK = _re(
     rf"(?:!hold )?(?:!waiting|!hold|!needs)(?: on| for)?(?: !approver)? !approval"
     rf"(?: (?:for|on) (?P<what>{_WS}))?|!waiting (?:on |for )?!approver",
     "!approval",
     "!approver",
 )
+# The work before "approval": "2231 needs alignment approval $129".
+_R_ITEM_APPROVAL = _re(rf"(?:!needs|!waiting(?: on| for)?) (?P<what>{_WS}) !approval", "!approval")
 _R_WAITING = _re(
     rf"(?:!hold )?!waiting(?: on| for| 4)?(?P<what>(?: (?:!parts|{_W}))*)(?: !ordered)?", "!waiting"
 )
@@ -212,9 +244,17 @@ _R_NEEDS = _re(rf"!needs(?P<items>(?: (?:{_W}|,|!bad))*)(?: (?:!done|!fixed))?",
 _R_NEEDS_AFTER = _re(rf"(?P<items>{_WS}) !needsrep", "!needsrep")
 _R_ADD = _re(rf"!add (?P<items>{_WL})", "!add")
 # "done with the alignment", "done w brakes", "finished the alignment on 4101".
-_R_COMPLETE_DONE_WITH = _re(rf"!done (?:(?:with|w/|w|on) (?:the )?|the )(?P<items>{_WS})", "!done")
+# "done with the alignment", "✅ brakes" (with no "with", only the name of the work itself).
+_R_COMPLETE_DONE_WITH = _re(
+    rf"!done (?P<with>(?:with|w/|w|on) (?:the )?|the )?(?P<items>{_WS})", "!done"
+)
 _R_COMPLETE_AFTER = _re(rf"(?P<items>{_WS}) (?:!done|!fixed|!ready)", "!done", "!fixed", "!ready")
-_R_COMPLETE_IN = _re(rf"(?P<items>{_WS}) (?:in|on)(?= ,| !| @| ~| and |$)", "in", "on")
+# A comma list of parts and jobs before the verb: "4700 oil, brakes, wipers done" (taken only
+# when every piece is known work, so "smells like smoke, ozoned it" stays two clauses).
+_R_COMPLETE_LIST = _re(rf"(?P<items>{_W}(?: {_W})* , {_WL}) (?:!done|!fixed)", "!done", "!fixed")
+_R_COMPLETE_IN = _re(
+    rf"(?P<items>{_WS}) (?:in|on)(?: (?:for|de|para))?(?= ,| !| @| ~| and |$)", "in", "on"
+)
 _R_COMPLETE_BEFORE = _re(rf"!fixed (?P<items>{_WS})", "!fixed")
 _R_BARE_DONE = _re(r"!done|!ready|!fixed", "!done", "!ready", "!fixed")
 _R_ETA = _re(r"!eta ~d", "!eta")
@@ -321,8 +361,16 @@ def read_segment(
     _photo_nouns(reader, media)
     _promise(reader, intents)
     _approval(reader, intents)
-    if reader.has("!not") or reader.has("!declined"):
-        reading.negated = True
+    if reader.has("!correction"):
+        reading.correction = True
+        intents.clear()
+        return reading
+    hedged = [canon for canon in HEDGES if reader.has(canon)]
+    if hedged and not _drop_negated_parts(reader):
+        if "!underway" in hedged:
+            reading.underway = True
+        else:
+            reading.negated = True
         intents.clear()
         return reading
     _send(reader, intents, vendor_words)
@@ -335,13 +383,33 @@ def read_segment(
     _photos_and_pickup(reader, intents)
     _completions(reader, intents)
     _leftover_keywords(reader, intents, media)
+    if ctoks and ctoks[0].canon == "!request":
+        # "get 5102 inspected today": asks for the work; where the car goes still moves it.
+        kept = [i for i in intents if i.action not in ("done", "complete_work")]
+        if len(kept) < len(intents):
+            intents[:] = kept
+            reader.alive[0] = True
+            ctoks[0].canon = "get"  # left over, so the text is explained back
+            reader._rebuild()
     reading.photos = reader.has(_PHOTO_NOUN) or reader.photos_left
     reading.thanks = reader.has("!thanks")
-    reading.acked = reader.has("!ack")
+    # "saw 4003" acknowledges it; "saw a leak on 4003" is news about it, not an ack.
+    reading.acked = reader.has("!ack") or (
+        reader.has("!saw")
+        and all(
+            c.canon in ("!saw", "!thanks", ",") or c.canon in FILLERS
+            for alive, c in zip(reader.alive, reader.ctoks, strict=True)
+            if alive
+        )
+    )
     if reading.acked and not intents:
         intents.append(Intent("ack"))
     if reader.has("!status") and not intents:
         intents.append(Intent("status_query"))
+    reading.delivered = not intents and any(
+        alive and c.canon == "!arrived" and reader.tokens[c.start].low in _DELIVERED
+        for alive, c in zip(reader.alive, reader.ctoks, strict=True)
+    )
     reading.has_content = reader.leftover_content()
     reading.describes_car = any(
         alive and (c.canon in COLOR_WORDS or c.canon == "one")
@@ -351,6 +419,8 @@ def read_segment(
 
 
 # ---------------------------------------------------------------------------- rule groups
+
+_DELIVERED = frozenset({"delivered", "delivery"})
 
 # A photo word read as the photos it names: no rule reads it as a stage.
 _PHOTO_NOUN = "!photo"
@@ -363,6 +433,31 @@ _PHOTO_PLACES = frozenset({"booth", "shoot", "studio"})
 _STAGE_LEADS = frozenset({"!to", "in", "at", "on", "into", "with", "w/", "for", "!ready"})
 # Words after a photo word that make it the pictures: "photo of 2279", "pics for 4410".
 _PHOTO_OF = frozenset({"of", "for", "attached", "attaching", "attach", "below", "above"})
+
+
+def _drop_negated_parts(reader: _Reader) -> bool:
+    """ "2231 brakes NOT done, alignment done": a "not" holds for its own comma-part only, when
+    another part reports work by name ("alignment done", "still waiting on tie rods"). Otherwise
+    ("5521 not sold, deal fell through") the whole segment stays negated."""
+    parts: list[list[int]] = [[]]
+    for position, ctok in enumerate(reader.ctoks):
+        if not reader.alive[position]:
+            continue
+        if ctok.canon == ",":
+            parts.append([])
+        parts[-1].append(position)
+    if len(parts) < 2:
+        return False
+    kept = [p for p in parts if not any(reader.ctoks[i].canon in HEDGES for i in p)]
+    kept_canons = [reader.ctoks[i].canon for part in kept for i in part]
+    if not kept or not (concepts_of(kept_canons) or "!waiting" in kept_canons):
+        return False
+    for part in parts:
+        if part not in kept:
+            for position in part:
+                reader.alive[position] = False
+    reader._rebuild()
+    return True
 
 
 def _photo_nouns(reader: _Reader, media: bool) -> None:
@@ -556,10 +651,10 @@ def _returns(reader: _Reader, intents: list[Intent]) -> None:
 def _parts_in(reader: _Reader, intents: list[Intent]) -> None:
     match = reader.find(_R_PARTS_IN)
     if match is None:
-        match = reader.find(_R_ITEM_ARRIVED)
+        match = reader.find(_R_ITEM_ARRIVED) or reader.find(_R_GOT_ITEM)
         if match is None:
             return
-        words = [c.canon for c in reader.group(match, "what")]
+        words = [c.canon for c in reader.group(match, "what") or reader.group(match, "after")]
         if not concepts_of(words):
             return
     intents.append(Intent("unblock", kind=BlockerKind.PARTS))
@@ -568,7 +663,7 @@ def _parts_in(reader: _Reader, intents: list[Intent]) -> None:
 
 def _blockers(reader: _Reader, intents: list[Intent], vendor_words: frozenset[str]) -> None:
     eta = reader.first_date()
-    if match := reader.find(_R_APPROVAL_BLOCK):
+    if match := reader.find(_R_APPROVAL_BLOCK) or reader.find(_R_ITEM_APPROVAL):
         what = _trim(reader.group(match, "what"))
         intents.append(
             Intent(
@@ -585,7 +680,7 @@ def _blockers(reader: _Reader, intents: list[Intent], vendor_words: frozenset[st
         intents.append(Intent("block", kind=BlockerKind.PARTS, note="parts", eta=eta))
         reader.consume(match)
         return
-    if match := reader.find(_R_WAITING):
+    if (match := reader.find(_R_WAITING)) and not _person_waits(reader, match):
         what = _trim(reader.group(match, "what"))
         intents.append(_waiting_on(reader, what, eta, vendor_words))
         reader.consume(match)
@@ -605,12 +700,35 @@ def _blockers(reader: _Reader, intents: list[Intent], vendor_words: frozenset[st
         reader.consume(match)
         _consume_all(reader, ("!eta",))
         return
+    if (match := reader.find(_R_SHIPPED)) and concepts_of(match.group("what").split()):
+        intents.append(_parts_block(reader, _trim(reader.group(match, "what")), eta))
+        reader.consume(match)
+        _consume_all(reader, ("!eta",))
+        return
+    if match := reader.find(_R_DELAYED):
+        intents.append(Intent("block", eta=eta, delayed=True))
+        reader.consume(match)
+        _consume_all(reader, ("!eta",))
+        return
+    if (match := reader.find(_R_ITEM_DATE)) and concepts_of(match.group("what").split()):
+        intents.append(_parts_block(reader, _trim(reader.group(match, "what")), eta))
+        reader.consume(match)
+        return
     if (match := reader.find(_R_ITEM_ETA)) and (
         match.group("what") == "!parts" or concepts_of(match.group("what").split())
     ):
         what = _trim(reader.group(match, "what"))
         intents.append(_parts_block(reader, what, eta))
         reader.consume(match)
+
+
+def _person_waits(reader: _Reader, match: re.Match[str]) -> bool:
+    """ "customer waiting", "he's waiting": a person waits, not the car on a part."""
+    if reader.group(match, "what"):
+        return False
+    first = reader.owners(match.start(), match.end())[0]
+    before = [c for p, c in enumerate(reader.ctoks[:first]) if reader.alive[p]]
+    return bool(before) and before[-1].canon in PEOPLE_WORDS
 
 
 def _waiting_on(
@@ -679,6 +797,11 @@ def _needs(reader: _Reader, intents: list[Intent]) -> None:
         reader.consume(match)
 
 
+def _names_work(words: list[str], *, whole: bool) -> bool:
+    """Whether `words` name known work; `whole`: and nothing else ("keys in the box" is not)."""
+    return names_only_work(words) if whole else bool(concepts_of(words))
+
+
 def _after_still(reader: _Reader, trigger: CTok) -> bool:
     position = reader.ctoks.index(trigger)
     return position > 0 and reader.ctoks[position - 1].canon in ("still", "todavia")
@@ -705,10 +828,18 @@ def _completions(reader: _Reader, intents: list[Intent]) -> None:
     # "mounted and balanced 4 tires": two verbs of one job.
     while match := reader.find(_R_DOUBLE_DONE):
         reader.consume(match)
-    if (match := reader.find(_R_COMPLETE_DONE_WITH)) and concepts_of(match.group("items").split()):
+    if (match := reader.find(_R_COMPLETE_DONE_WITH)) and _names_work(
+        match.group("items").split(), whole=match.group("with") is None
+    ):
         for display, words in _items(reader, reader.group(match, "items")):
             intents.append(Intent("complete_work", items=[display], item_words=[words]))
         reader.consume(match)
+    if match := reader.find(_R_COMPLETE_LIST):
+        pieces = _items(reader, reader.group(match, "items"))
+        if len(pieces) > 1 and all(concepts_of(words) for _, words in pieces):
+            for display, words in pieces:
+                intents.append(Intent("complete_work", items=[display], item_words=[words]))
+            reader.consume(match)
     for pattern in (_R_COMPLETE_AFTER, _R_COMPLETE_BEFORE, _R_COMPLETE_IN):
         while match := reader.find(pattern):
             pieces = _items(reader, reader.group(match, "items"))
@@ -721,7 +852,14 @@ def _completions(reader: _Reader, intents: list[Intent]) -> None:
                 reader.consume(match)
                 continue
             for display, words in work:
-                intents.append(Intent("complete_work", items=[display], item_words=[words]))
+                intents.append(
+                    Intent(
+                        "complete_work",
+                        items=[display],
+                        item_words=[words],
+                        put_in=pattern is _R_COMPLETE_IN,
+                    )
+                )
             reader.consume(match)
 
 
@@ -750,15 +888,20 @@ def _leftover_keywords(reader: _Reader, intents: list[Intent], media: bool) -> N
         intents.append(Intent("move", stage=stages.pop(), loose=True))
     if len(stages) <= 1:
         _consume_all(reader, tuple(f"@{stage.value}" for stage in Stage))
-    if match := reader.find(_R_ETA):
+    hold = reader.find(_R_HOLD)
+    if (match := reader.find(_R_ETA)) and not hold:
         intents.append(Intent("block", eta=reader.first_date()))
         reader.consume(match)
     if match := reader.find(_R_UNHOLD):
         intents.append(Intent("unblock"))
         reader.consume(match)
     if match := reader.find(_R_HOLD):
-        intents.append(Intent("block", kind=BlockerKind.OTHER, note="on hold"))
+        # "3099 hold till tomorrow": the date is when the hold ends, not a part's ETA.
+        intents.append(
+            Intent("block", kind=BlockerKind.OTHER, note="on hold", eta=reader.first_date())
+        )
         reader.consume(match)
+        _consume_all(reader, ("!eta",))
 
 
 # ---------------------------------------------------------------------------- helpers

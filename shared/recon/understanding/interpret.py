@@ -7,6 +7,7 @@ about, it asks back instead of guessing: changing the wrong car is worse than ch
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 
@@ -63,12 +64,18 @@ from recon.understanding.vocabulary import (
     UNDO_EXTRA_WORDS,
     UNDO_PHRASES,
 )
-from recon.understanding.work import match_open_item, vendor_items, words_of
+from recon.understanding.work import concepts_of, match_open_item, vendor_items, words_of
 
 # Roles whose bare 👍 or "got it" acknowledges the car they were just told about.
 ACK_ROLES = frozenset(
     {StaffRole.SALES, StaffRole.USED_CAR_MANAGER, StaffRole.SERVICE_MANAGER, StaffRole.ADMIN}
 )
+
+# At most this many cars are listed in a question back; more is not a useful choice.
+_MAX_LISTED = 6
+
+# Roles whose "6001 delivered" is the car handed to its buyer: sold.
+SALES_ROLES = frozenset({StaffRole.SALES, StaffRole.USED_CAR_MANAGER, StaffRole.ADMIN})
 
 # Application order within one unit: work items before the "done" that reads them.
 _PRIORITY = {
@@ -89,14 +96,17 @@ _NOTE_RE = re.compile(
     r"^(?P<pre>.*?)\b(?:notes?|nota|fyi)\b\s*[:\-–—]*\s*(?P<body>.*)$", re.I | re.S
 )
 _WE_OWE_RE = re.compile(
-    r"^(?P<pre>.*?)\b(?:we\s*-?\s*owe|due\s+bill|(?:le\s+)?debemos)\b(?:\s+on\b)?\s*[:\-–—]*\s*"
+    r"^(?P<pre>.*?)\b(?:(?:we\s*-?\s*)?owe|due\s+bill|(?:le\s+)?debemos)\b(?:\s+on\b)?\s*[:\-–—]*\s*"
     r"(?P<body>.*)$",
     re.I | re.S,
 )
-# iMessage and Android reactions relayed as texts: 'Liked "2231 done"', 'Reacted 👍 to "…"'.
+# iMessage and Android reactions relayed as texts: 'Liked "2231 done"', 'Reacted 👍 to "…"',
+# 'Removed a like from "…"', 'Loved an image'.
 _TAPBACK_RE = re.compile(
-    r"^\s*(?:liked|loved|disliked|laughed at|emphasi[sz]ed|questioned|reacted \S{1,12} to)"
-    r"\s+[\"“”'‘’].*[\"“”'‘’]\s*$",
+    r"^\s*(?:(?:liked|loved|disliked|laughed at|emphasi[sz]ed|questioned|reacted \S{1,12} to)"
+    r"|removed an? \w+(?: \w+)? from)"
+    r"\s+(?:[\"“”'‘’].*[\"“”'‘’]|an? (?:image|photo|picture|video|movie|attachment|gif|sticker))"
+    r"\s*$",
     re.I | re.S,
 )
 _WHO_WORDS = frozenset({"who", "who's", "whos", "whose", "who’s"})
@@ -191,6 +201,10 @@ class _Assembly:
     bare_units: list[str] = field(default_factory=list)
     awaiting: list[tuple[UnitView, Intent]] = field(default_factory=list)
     negated: bool = False
+    underway: bool = False  # "almost done": the work goes on, nothing changed
+    vague_wait: str | None = None  # the car of a "waiting" on nothing named
+    correction: bool = False  # "oops meant 2240": nothing applied, UNDO suggested
+    frontline_done: str | None = None  # a bare "done" about a car on the front line
     unparsed: bool = False
     photo_units: list[str] = field(default_factory=list)  # named as what the photos show
     photos_unplaced: bool = False  # photos named, no car named
@@ -306,6 +320,11 @@ class _Assembly:
         if not words:
             return False
         intent = self.list_target
+        if intent.findings and not concepts_of(words):
+            # After "inspected" only a part or job continues the list: "customer says it
+            # pulls" is a new thought.
+            self.list_target = None
+            return False
         intent.items.append(clause.text.strip(" -*•.,").lower())
         intent.item_words.append(words)
         return True
@@ -313,7 +332,9 @@ class _Assembly:
     # ------------------------------------------------------------------ binding to units
 
     def _bind(self, reading: SegmentReading, mentions: list[Mention], clause: Clause) -> None:
-        named = [mentions[i] for i in reading.mentions]
+        if reading.delivered and self.sender.role in SALES_ROLES:
+            reading.intents.append(Intent("move", stage=Stage.SOLD))
+        named = [self._narrowed(mentions[i], reading) for i in reading.mentions]
         resolved: list[str] = []
         for mention in named:
             if mention.resolved and mention.resolved not in resolved:
@@ -329,8 +350,10 @@ class _Assembly:
             self.unit_order.setdefault(unit_id, len(self.unit_order))
         if reading.thanks and not reading.intents:
             self.quiet = True
-        if reading.negated:
-            self.negated = True
+        if reading.negated or reading.underway or reading.correction:
+            self.negated = self.negated or reading.negated
+            self.underway = self.underway or reading.underway
+            self.correction = self.correction or reading.correction
             self.carry = resolved or self.carry
             return
         if ambiguous:
@@ -364,6 +387,43 @@ class _Assembly:
                 self._emit(intent, unit)
                 if intent.action == "open_work" and intent.awaiting_items:
                     self.list_target = intent
+        if len(targets) == 1 and _inspected_without_findings(intents):
+            # "3051 inspected" then the findings one per line: "front brakes", "2 tires".
+            findings = Intent("open_work", awaiting_items=True, findings=True)
+            self.awaiting.append((self.index.unit(targets[0]), findings))
+            self.list_target = findings
+
+    def _narrowed(self, mention: Mention, reading: SegmentReading) -> Mention:
+        """A description that fits several cars, of which only one has what the text is about
+        open: "jeep water pump came in" (one Jeep waits on a water pump), a vendor's "done with
+        the silverado" (one Silverado has their work). A near match still always asks."""
+        if (
+            mention.kind != "description"
+            or mention.near_match
+            or len(mention.unit_ids) < 2
+            or not reading.intents
+            or reading.negated
+        ):
+            return mention
+        fitting = [
+            unit_id
+            for unit_id in mention.unit_ids
+            if all(self._fits(intent, self.index.unit(unit_id)) for intent in reading.intents)
+        ]
+        if len(fitting) != 1:
+            return mention
+        return dataclasses.replace(mention, unit_ids=(fitting[0],))
+
+    def _fits(self, intent: Intent, unit: UnitView) -> bool:
+        if intent.action in ("status_query", "ack"):
+            return False  # about any of them alike: the question lists them
+        if (
+            self.sender.role == StaffRole.VENDOR
+            and intent.action in ("done", "complete_work")
+            and vendor_items(unit, self.sender.name)
+        ):
+            return True
+        return self._refers(intent, unit)
 
     def _from_context(self, reading: SegmentReading, clause: Clause) -> list[str] | None:
         """No unit named: the sender's most recent unit, only if the text is about something
@@ -405,6 +465,18 @@ class _Assembly:
         fitting = [u for u in recent if all(self._refers(i, self.index.unit(u)) for i in intents)]
         if recent and fitting and fitting[0] == recent[0]:
             return recent[:1]
+        if not recent:
+            # "alignment done" with no car: list the cars that have that open, to pick from.
+            having = self._cars_with_open(intents)
+            if having:
+                listed = ", ".join(self.index.unit(u).label for u in having)
+                self._ask(
+                    f"Which car: {listed}? Reply with the stock number.",
+                    having,
+                    "which_unit",
+                    clause.text,
+                )
+                return None
         self._ask(
             "Which car? Reply with the stock number" + _suggest(self.index, fitting or recent[:1]),
             fitting or recent[:1],
@@ -412,6 +484,20 @@ class _Assembly:
             clause.text,
         )
         return None
+
+    def _cars_with_open(self, intents: list[Intent]) -> list[str]:
+        """The few cars with open work matching every item of a completion, or none."""
+        if not intents or any(i.action != "complete_work" for i in intents):
+            return []
+        candidates: set[str] | None = None
+        for intent in intents:
+            for words in intent.item_words:
+                having = self.index.with_open_concepts(concepts_of(words))
+                candidates = having if candidates is None else candidates & having
+        if not candidates or len(candidates) > _MAX_LISTED:
+            return []
+        units = [self.index.unit(u) for u in sorted(candidates)]
+        return [u.id for u in units if all(self._refers(i, u) for i in intents)]
 
     def _refers(self, intent: Intent, unit: UnitView) -> bool:
         """Whether a unit-less text is about something open on `unit`."""
@@ -466,16 +552,31 @@ class _Assembly:
                         ]
                     if items:
                         self._add(OpenWork(**base, items=items, approved=intent.approved))
+            case "complete_work" if intent.put_in and self.sender.role == StaffRole.PARTS:
+                # The parts department receives parts, it does not install them.
+                self._add(Unblock(**base, kind=BlockerKind.PARTS))
             case "complete_work":
                 for item, words in zip(intent.items, intent.item_words, strict=True):
                     self._emit_completion(unit, item, words)
+            case "block" if (
+                intent.kind is None
+                and intent.eta is None
+                and not intent.delayed
+                and unit.blocker_kind is None
+            ):
+                # A bare "waiting" ("4301 pending delivery") on a car that waits on nothing yet:
+                # on what is anyone's guess, so it is explained back rather than made parts.
+                self.vague_wait = self.vague_wait or unit.stock_number
             case "block":
-                kind = intent.kind or _current_kind(unit)
+                kind = intent.kind or self._delay_kind(intent, unit) or _current_kind(unit)
                 self._add(Block(**base, kind=kind, note=intent.note, eta=intent.eta))
             case "unblock":
                 self._add(Unblock(**base, kind=intent.kind))
             case "send_to_vendor":
                 self._add(SendToVendor(**base, vendor=intent.vendor, work=intent.items))
+            case "sublet_return" if unit.stage != Stage.SUBLET.value and not intent.vendor:
+                # "4301 came back, deal unwound": not out with a vendor, so not a return.
+                self.unparsed = True
             case "sublet_return":
                 self._add(SubletReturn(**base, from_vendor=intent.vendor))
             case "note":
@@ -486,6 +587,14 @@ class _Assembly:
                 self._add(Ack(**base))
             case "status_query":
                 self._add(StatusQuery(**base))
+
+    def _delay_kind(self, intent: Intent, unit: UnitView) -> BlockerKind | None:
+        """Who holds up a car that "can't be got to": a vendor's own delay is a vendor hold."""
+        if not intent.delayed:
+            return None
+        if self.sender.role == StaffRole.VENDOR:
+            return BlockerKind.VENDOR
+        return BlockerKind(unit.blocker_kind) if unit.blocker_kind else BlockerKind.OTHER
 
     def _emit_done(self, intent: Intent, unit: UnitView) -> None:
         base = {"unit_id": unit.id, "stock_number": unit.stock_number}
@@ -499,7 +608,23 @@ class _Assembly:
                 for item in mine:
                     self._add(CompleteWork(**base, item=item.name, work_item_id=item.id))
                 return
-        self._add(Done(**base, stage=stage_for_done(self.sender.role, unit.stage)))
+            if unit.stage != Stage.SUBLET.value:
+                # Not out with any vendor and none of their work on it: likely the wrong number.
+                self._ask(
+                    f"{unit.label} has no work open for {self.sender.name}. Which car did you "
+                    "finish? Reply with the stock number.",
+                    [unit.id],
+                    "which_unit",
+                    None,
+                )
+                return
+        stage = stage_for_done(self.sender.role, unit.stage)
+        if stage == Stage.FRONTLINE:
+            # The front line's "done" is a sale: "4301 ready" or "all set" never sells a car,
+            # only "sold" does.
+            self.frontline_done = self.frontline_done or unit.stock_number
+            return
+        self._add(Done(**base, stage=stage))
 
     def _emit_completion(self, unit: UnitView, item: str, words: list[str]) -> None:
         found = match_open_item(words, unit, vendor=self.sender.name)
@@ -600,6 +725,26 @@ class _Assembly:
                 'I read a "not" in that, so nothing changed. Text what was done, '
                 'e.g. "2231 brakes done".'
             )
+        if self.frontline_done:
+            return (
+                f"{self.frontline_done} is already on the front line, so nothing changed. If it "
+                f'sold, text "{self.frontline_done} sold".'
+            )
+        if self.correction:
+            return (
+                "Nothing changed. To take back your last change text UNDO, then send it again "
+                'with the right stock number, e.g. "2240 done".'
+            )
+        if self.vague_wait:
+            return (
+                f'Waiting on what? Text e.g. "{self.vague_wait} waiting on parts eta friday" or '
+                f'"{self.vague_wait} waiting on approval".'
+            )
+        if self.underway:
+            return (
+                "Sounds like that isn't finished yet, so nothing changed. Text e.g. "
+                '"2231 done" when it is.'
+            )
         if self.photo_units and not self.unparsed:
             if self.context.media_count:
                 return None  # the photos themselves are the news: they attach to the car
@@ -619,6 +764,12 @@ class _Assembly:
             "Sorry, I didn't understand. Text the stock number and what happened, e.g. "
             '"2231 brakes done" or "2231 to detail". Text HELP for more.'
         )
+
+
+def _inspected_without_findings(intents: list[Intent]) -> bool:
+    return any(i.action == "done" and i.stage == Stage.INSPECTION for i in intents) and not any(
+        i.action == "open_work" for i in intents
+    )
 
 
 def _current_kind(unit: UnitView) -> BlockerKind:

@@ -106,11 +106,104 @@ def tokenize(text: str) -> list[Token]:
         if kind == "word" and "/" in raw:
             tokens.extend(_split_slashed(raw, match.start()))
             continue
+        if kind == "word" and ("-" in raw or "." in raw):
+            tokens.extend(_split_joined(raw, match.start()))
+            continue
         if kind == "word":
             tokens.extend(_split_glued(raw, match.start()))
             continue
         tokens.append(Token(raw, fold(raw), match.start(), match.end(), kind))
-    return _join_prefix_slash(tokens)
+    return _join_spoken_numbers(_join_prefix_slash(tokens), text)
+
+
+_ONES = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9,
+}  # fmt: skip
+_TEENS = {
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+}  # fmt: skip
+_TENS = {
+    "twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90,
+}  # fmt: skip
+_SCALES = {"hundred": 100, "thousand": 1000}
+_NUMBER_WORDS = frozenset(_ONES) | frozenset(_TEENS) | frozenset(_TENS) | frozenset(_SCALES)
+
+
+def _join_spoken_numbers(tokens: list[Token], text: str) -> list[Token]:
+    """Voice-to-text writes stock numbers out: "twenty two thirty one" (2231), "forty one oh
+    one" (4101), "fifty two hundred" (5200), "two two three one". A run of two or more number
+    words that makes four digits or more becomes one number token; "two tires" stays words."""
+    if _NUMBER_WORDS.isdisjoint(token.low for token in tokens):
+        return tokens
+    joined: list[Token] = []
+    position = 0
+    while position < len(tokens):
+        end = position
+        while end < len(tokens) and (
+            tokens[end].low in _NUMBER_WORDS
+            or (
+                tokens[end].low == "oh"
+                and end > position
+                and end + 1 < len(tokens)
+                and tokens[end + 1].low in _ONES
+            )
+        ):
+            end += 1
+        digits = (
+            _spoken_digits([t.low for t in tokens[position:end]]) if end - position > 1 else None
+        )
+        if digits is None or len(digits) < 4:
+            joined.append(tokens[position])
+            position += 1
+            continue
+        first, last = tokens[position], tokens[end - 1]
+        joined.append(Token(text[first.start : last.end], digits, first.start, last.end, "word"))
+        position = end
+    return joined
+
+
+def _spoken_digits(words: list[str]) -> str | None:
+    if any(word in _SCALES for word in words):
+        # "fifty two hundred", "five thousand one hundred two": said as an amount.
+        total = current = 0
+        for word in words:
+            if word in _SCALES:
+                current = (current or 1) * _SCALES[word]
+                if word == "thousand":
+                    total, current = total + current, 0
+            elif word == "oh":
+                return None
+            else:
+                current += _ONES.get(word, 0) + _TEENS.get(word, 0) + _TENS.get(word, 0)
+        return str(total + current)
+    # Said in pairs or digit by digit: "twenty two | thirty one", "forty one | oh one", "two
+    # two three one"; a pair is a tens word and a one, a teen, or "oh" and a one.
+    groups: list[str] = []
+    position = 0
+    while position < len(words):
+        word = words[position]
+        following = words[position + 1] if position + 1 < len(words) else ""
+        if word in _TENS:
+            if following in _ONES and following != "zero":
+                groups.append(str(_TENS[word] + _ONES[following]))
+                position += 2
+                continue
+            groups.append(str(_TENS[word]))
+        elif word in _TEENS:
+            groups.append(str(_TEENS[word]))
+        elif word == "oh" and following in _ONES:
+            groups.append(f"0{_ONES[following]}")
+            position += 2
+            continue
+        elif word in _ONES:
+            groups.append(str(_ONES[word]))
+        else:
+            return None
+        position += 1
+    return "".join(groups)
 
 
 # A number typed against a word with no space: "2231done", "done2232", "stk2232", "4300parts".
@@ -148,6 +241,36 @@ def _split_glued(raw: str, offset: int) -> list[Token]:
         Token(raw[:cut], low[:cut], offset, offset + cut, "word"),
         Token(raw[cut:], low[cut:], offset + cut, offset + len(raw), "word"),
     ]
+
+
+_JOINER_RE = re.compile(r"[-.]")
+
+
+def _split_joined(raw: str, offset: int) -> list[Token]:
+    """ "2231-done", "2231.done", "brakes-done", "tie-rods": words joined by a hyphen or a dot
+    when every piece is a stock-like number or a word the rules know. "F-150", "CR-V", "a.m.",
+    "5w-30", "4410-B" and "12.10" stay whole."""
+    pieces = _JOINER_RE.split(raw)
+    if (
+        len(pieces) < 2
+        or sum(piece.isdigit() for piece in pieces) > 1  # "555-1234", "2231-2232": one thing
+        or not all(_joinable(fold(piece)) for piece in pieces)
+    ):
+        return _split_glued(raw, offset)
+    tokens: list[Token] = []
+    position = offset
+    for piece in pieces:
+        tokens.append(Token(piece, fold(piece), position, position + len(piece), "word"))
+        position += len(piece) + 1
+    return tokens
+
+
+def _joinable(low: str) -> bool:
+    if len(low) < 3:
+        return False
+    if low.isdigit():
+        return True
+    return low.isalpha() and (is_known_word(low) or correct(low) is not None)
 
 
 def _glue_word(low: str) -> bool:
@@ -300,13 +423,27 @@ def correct(low: str) -> str | None:
     best = min(OSA.distance(low, choice) for choice in candidates)
     closest = [choice for choice in candidates if OSA.distance(low, choice) == best]
     # "phots" is as close to "photo" as to "photos": fine, when they mean the same thing.
-    meanings = {PHRASES.get((choice,), choice) for choice in closest}
+    meanings = {_meaning(choice) for choice in closest}
     if len(meanings) > 1:
         # "inspectd" is one letter from "inspect" and from "inspected": the last letter typed
         # is rarely the wrong one, so the word that ends the same way is meant.
         closest = [choice for choice in closest if choice[-1] == low[-1]]
-        meanings = {PHRASES.get((choice,), choice) for choice in closest}
+        meanings = {_meaning(choice) for choice in closest}
     return closest[0] if len(meanings) == 1 else None
+
+
+# A work word means its concept: "batterie" is as close to "bateria" as to "battery", and both
+# are the battery.
+_WORD_CONCEPTS: dict[str, str] = {
+    variant: concept
+    for concept, variants in WORK_CONCEPTS.items()
+    for variant in variants
+    if " " not in variant
+}
+
+
+def _meaning(word: str) -> str:
+    return PHRASES.get((word,)) or _WORD_CONCEPTS.get(word, word)
 
 
 def stage_of(canonical: str) -> Stage | None:

@@ -10,14 +10,16 @@ from dataclasses import dataclass
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from recon.understanding.normalize import Token, fold, is_known_word
+from recon.understanding.normalize import PHRASES, Token, fold, is_known_word
 from recon.understanding.views import UnitView
 from recon.understanding.vocabulary import (
     COLORS,
     COMMON_WORD_MODELS,
+    FILLERS,
     MAKE_ALIASES,
     SIMILAR_COLORS,
 )
+from recon.understanding.work import concepts_of, words_of
 
 _STOCK_PREFIXES = frozenset({"stk", "stock", "stck", "stk#", "stock#", "st#", "stok", "unit"})
 _VIN_PREFIXES = frozenset({"vin", "vin#", "vins"})
@@ -103,6 +105,45 @@ _MEASURE_WORDS = frozenset(
     ]
 )
 _TIME_WORDS = frozenset({"at", "by", "around", "@", "before", "after", "til", "till", "until"})
+# Letters that are words of their own ("a 3105", "y 2232"), never the prefix of a stock number.
+_NOT_STOCK_LETTERS = frozenset(
+    {
+        "a",
+        "i",
+        "y",
+        "o",
+        "e",
+        "u",
+        "n",
+        "x",
+        "w",
+        "at",
+        "to",
+        "in",
+        "on",
+        "of",
+        "or",
+        "is",
+        "it",
+        "by",
+        "de",
+        "la",
+        "el",
+        "al",
+        "no",
+        "so",
+        "up",
+        "we",
+        "me",
+        "my",
+        "an",
+        "as",
+        "do",
+        "go",
+        "if",
+        "us",
+    }
+)
 _ARTICLES = frozenset({"the", "that", "this", "ur", "your", "el", "la", "da", "those", "our"})
 # Everyday-word models that do name the car after "the": "the charger is done", "the pilot to
 # inspection" (but "the edge" or "the one" stay words).
@@ -205,6 +246,7 @@ class UnitIndex:
         self.colors: dict[str, frozenset[str]] = {}
         self.trims: dict[str, frozenset[str]] = {}
         vendors: set[str] = set()
+        open_concepts: defaultdict[str, set[str]] = defaultdict(set)
         core_lengths: list[int] = []
         for unit in self.units.values():
             key = _stock_key(unit.stock_number)
@@ -225,6 +267,9 @@ class UnitIndex:
                 makes[_make_key(unit.make)].add(unit.id)
             self.colors[unit.id] = _unit_colors(unit.exterior_color)
             self.trims[unit.id] = frozenset(re.split(r"[\s\-/]+", fold(unit.trim or ""))) - {""}
+            for item in unit.open_work:
+                for concept in concepts_of(words_of(item.name)):
+                    open_concepts[concept].add(unit.id)
             for item in unit.work_items:
                 if item.vendor:
                     vendors.add(fold(item.vendor))
@@ -239,6 +284,7 @@ class UnitIndex:
         # look like one; three at least, whatever the store uses.
         self.min_digits = max(3, min(core_lengths, default=4))
         self.vendor_words: frozenset[str] = frozenset(vendors)
+        self._open_concepts = {key: frozenset(ids) for key, ids in open_concepts.items()}
         self._fuzzy_models: tuple[str, ...] = tuple(
             sorted(
                 key[0]
@@ -264,6 +310,13 @@ class UnitIndex:
 
     def unit(self, unit_id: str) -> UnitView:
         return self.units[unit_id]
+
+    def with_open_concepts(self, concepts: frozenset[str]) -> set[str]:
+        """Units with an open work item of every one of `concepts` ("brakes": front or rear)."""
+        if not concepts:
+            return set()
+        sets = [self._open_concepts.get(concept, frozenset()) for concept in concepts]
+        return set(frozenset.intersection(*sets))
 
     # ------------------------------------------------------------------ finding mentions
 
@@ -295,6 +348,20 @@ class UnitIndex:
             if target >= len(tokens) or target in taken:
                 position = target
                 continue
+            split = self._split_stock(tokens, target, taken)
+            if split is not None:
+                mentions.append(
+                    Mention(
+                        position,
+                        target + 2,
+                        tokens[target].text + tokens[target + 1].text,
+                        self._stock[split],
+                        "stock",
+                    )
+                )
+                taken.update(range(position, target + 2))
+                position = target + 2
+                continue
             key = self._candidate_key(tokens, target, forced=forced is not None)
             if key is None:
                 if tokens[target].kind == "word" and _DTC_RE.match(tokens[target].low):
@@ -310,6 +377,22 @@ class UnitIndex:
             position = target + 1
         return mentions
 
+    def _split_stock(self, tokens: list[Token], position: int, taken: set[int]) -> str | None:
+        """A stock number typed in two pieces that is exactly one of the store's: "P 5521" (the
+        letter prefix, not 5521), "22 31" read out by voice-to-text. Never a word such as "a"."""
+        if position + 1 >= len(tokens) or position + 1 in taken:
+            return None
+        first, second = tokens[position], tokens[position + 1]
+        if first.kind != "word" or second.kind != "word" or not second.low.isdigit():
+            return None
+        if first.low.isalpha():
+            if len(first.low) > 2 or first.low in _NOT_STOCK_LETTERS:
+                return None
+        elif not (first.low.isdigit() and len(first.low) == 2 and len(second.low) == 2):
+            return None
+        key = first.low + second.low
+        return key if key in self._stock else None
+
     @staticmethod
     def _prefix_run(lows: list[str], position: int, taken: set[int]) -> tuple[str | None, int]:
         """Words that announce a stock number or VIN: "stk", "stock#", "#", "vin", "last 6"."""
@@ -324,7 +407,7 @@ class UnitIndex:
             elif low == "last" and following in ("6", "8", "six", "eight"):
                 forced = "vin"
                 position += 1
-            elif forced and low in ("of", "ending", "in", "is"):
+            elif forced and low in ("of", "ending", "in", "is", "number", "no", "num", "nbr"):
                 pass
             else:
                 break
@@ -345,12 +428,13 @@ class UnitIndex:
             return None
         if forced:
             return low
-        if low in self._stock:
-            return low
         previous = tokens[position - 1].low if position > 0 else ""
         following = tokens[position + 1].low if position + 1 < len(tokens) else ""
         if previous in _REFERENCE_WORDS or following in _MEASURE_WORDS:
+            # "2231 ro 5521 done": a repair order, even when a stock number reads the same.
             return None
+        if low in self._stock:
+            return low
         if _DTC_RE.match(low):
             return None
         if len(low) == 17:
@@ -441,8 +525,10 @@ class UnitIndex:
             position += length
         if make is None and model_ids is None:
             return None
-        qualified = bool(colors or year or make) or (
-            lows[start] in _ARTICLES and model_word in _ARTICLE_MODELS
+        qualified = (
+            bool(colors or year or make)
+            or (lows[start] in _ARTICLES and model_word in _ARTICLE_MODELS)
+            or _leads_the_text(lows, start, position, model_word)
         )
         if model_word in COMMON_WORD_MODELS and not qualified:
             return None
@@ -455,6 +541,10 @@ class UnitIndex:
             if not narrowed or lows[position] in _ARTICLES:
                 break
             base = narrowed
+            position += 1
+        if model_ids is not None and position < len(lows) and lows[position] in COLOR_WORDS:
+            # Spanish puts the colour after the model: "la equinox negra".
+            colors.add(COLOR_WORDS[lows[position]])
             position += 1
         text = " ".join(token.text for token in tokens[start:position])
         description = " ".join(
@@ -568,6 +658,27 @@ def _pair_descriptions(mentions: list[Mention]) -> list[Mention]:
             )
         position += 2
     return paired
+
+
+def _leads_the_text(lows: list[str], start: int, end: int, model_word: str | None) -> bool:
+    """ "charger tires done", "the edge is done", "pilot to shop": a model that is also a word
+    names the car when the text starts with it and goes straight on to say what happened to
+    it, as texts about a car do. "edge trimmer in the shop", "pilot light out", "soul food"
+    and keywords such as "note" stay words."""
+    if start != 0 or model_word is None or is_known_word(model_word):
+        return False
+    if end < len(lows) and lows[end] == "of":
+        return False  # "edge of the bumper"
+    rest = [low for low in lows[end:] if low not in FILLERS]
+    if not rest:
+        return False
+    if _is_keyword(rest[0]):
+        return True
+    return len(rest) > 1 and bool(concepts_of(rest[:1])) and _is_keyword(rest[1])
+
+
+def _is_keyword(low: str) -> bool:
+    return PHRASES.get((low,), "").startswith(("!", "@"))
 
 
 def _make_key(make: str) -> str:

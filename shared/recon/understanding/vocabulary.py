@@ -23,7 +23,7 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "!needs": (
         "needs", "need", "nds", "neds", "needz", "requires", "require", "required", "needing",
         "necesita", "necesitan", "necesito", "found", "rec", "recs", "recommend", "recommends",
-        "recommended", "falta", "le falta",
+        "recommended", "falta", "le falta", "could use", "can use",
     ),
     # "windshield needs replaced": the item comes first.
     "!needsrep": (
@@ -39,6 +39,8 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
         "buffed", "polished", "patched", "plugged", "welded", "serviced", "programmed",
         "reprogrammed", "adjusted", "torqued", "lubed", "bled", "tightened", "calibrated",
         "recalibrated", "machined", "resurfaced", "rebuilt", "shampooed", "pintado",
+        # A detailer's verbs: "6110 cleaned", "buffed and waxed 6110" is the detail done.
+        "cleaned", "washed", "waxed", "vacuumed", "ozoned",
     ),
     "!arrived": (
         "arrived", "came in", "came", "come in", "showed up", "here", "are here", "is here",
@@ -47,15 +49,19 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "!got": ("got", "got in", "recieved"),
     "!waiting": (
         "waiting", "waiting on", "waiting for", "waitng", "wating", "waitin", "w8ing", "w8",
-        "esperando", "still waiting", "pending", "held up", "waiting 4",
+        "esperando", "still waiting", "pending", "held up", "waiting 4", "wtg", "wtng",
     ),
     "!hold": ("on hold", "hold", "holding"),
-    "!unhold": ("off hold", "no longer on hold", "unblock", "unblocked", "clear hold"),
+    "!unhold": (
+        "off hold", "no longer on hold", "unblock", "unblocked", "clear hold", "release hold",
+        "release the hold", "remove hold", "remove the hold", "lift hold", "lift the hold",
+        "unhold", "take off hold",
+    ),
     "!ordered": (
         "ordered", "on order", "backordered", "back ordered", "on backorder", "on back order",
         "backorder", "b/o", "ordering", "pedido", "pedidas", "pedidos", "special order",
     ),
-    "!parts": ("parts", "part", "partes", "piezas", "pieza", "refacciones", "parst"),
+    "!parts": ("parts", "part", "partes", "piezas", "pieza", "refacciones", "parst", "prts"),
     "!approved": (
         "approved", "approve", "aprobado", "aprobada", "aprobo", "okd", "ok'd", "okayed",
         "signed off",
@@ -63,11 +69,11 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "!goahead": (
         "go ahead", "goahead", "go ahead on", "go ahead with", "ok to do", "ok to", "okay to",
         "proceed", "proceed with", "do it", "green light", "greenlight", "go for it", "good to do",
-        "dale",
+        "dale", "ok on", "okay on", "yes on", "yes to",
     ),
     "!approval": ("approval", "aprobacion", "authorization", "auth", "estimate approval"),
     "!approver": ("ucm", "manager", "gm", "desk", "used car manager", "sales manager"),
-    "!back": ("back", "returned", "came back", "regreso", "regresaron", "brought back"),
+    "!back": ("back", "bck", "returned", "came back", "regreso", "regresaron", "brought back"),
     "!pickedup": ("picked up", "pick up", "picked", "grabbed"),
     "!drop": ("drop", "dropped", "dropping", "dropped off", "drop off"),
     "!move": (
@@ -84,8 +90,13 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
         "got it", "ack", "acked", "acknowledged", "seen", "saw it", "ok", "okay", "k", "kk",
         "gotcha", "got ya", "got you", "got u", "understood", "entendido",
         "copy", "copy that", "roger", "10-4", "noted", "sounds good", "will do", "ok got it",
+        "yep", "yup", "yeah", "yea", "sure", "saw it", "cool", "np", "no prob", "no worries",
     ),
-    "!thanks": ("thanks", "thank you", "thank u", "thx", "ty", "tks", "gracias", "tyvm"),
+    "!saw": ("saw", "seen that"),
+    "!thanks": (
+        "thanks", "thank you", "thank u", "thx", "ty", "tks", "gracias", "tyvm", "appreciate it",
+        "appreciate you", "appreciated", "much appreciated",
+    ),
     "!status": (
         "status", "stat", "update", "updates", "any update", "any updates", "whats up with",
         "what's up with", "how's", "hows", "how is", "where", "wheres", "where's", "donde",
@@ -94,11 +105,39 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "!eta": (
         "eta", "should be here", "should be in", "arriving", "due", "expected", "llega", "llegan",
         "til", "till", "until",
+        # A part that arrives on a date has not arrived: "caliper for 2231 arrives friday".
+        "arrives", "will arrive", "gets here", "will be here",
     ),
     "!not": (
         "not", "no", "dont", "don't", "didnt", "didn't", "isnt", "isn't", "aint", "ain't", "never",
         "nope", "cant", "can't", "wont", "won't", "stop", "cancel", "hold off", "not yet", "nunca",
         "todavia no", "aun no", "havent", "haven't", "hasnt", "hasn't",
+    ),
+    # Work still under way: "2231 almost done", "about to detail 4600". Nothing changes yet.
+    "!underway": (
+        "almost", "nearly", "about to", "casi", "ya mero", "starting", "started on", "working on",
+        "going to start", "gonna start", "fixing to", "in progress", "halfway", "half way",
+        "next", "up next", "on deck",
+    ),
+    # Asking for work, not reporting it: "get 5102 inspected today" (a move stays a move).
+    "!request": (
+        "get", "lets get", "let's get", "gotta get", "need to get", "have to get", "can u get",
+        "can you get", "can we get", "can i get",
+    ),
+    # A part's new arrival date follows: "water pump coming tmrw" (see the grammar's rule).
+    "!shipped": ("on the way", "on its way", "in transit"),
+    "!coming": ("coming", "coming in", "comes in", "showing up", "shows up"),
+    "!delayed": (
+        "cant get to it", "can't get to it", "cant get to", "can't get to", "wont get to it",
+        "won't get to it", "wont get to", "won't get to", "cant get it done", "can't get it done",
+        "cant do it till", "can't do it till", "cant do it until", "can't do it until",
+    ),
+    # Taking back an earlier text: "wrong stock, should be 2240", "oops meant 2240", "disregard".
+    # Nothing in such a text is applied; the reply points to UNDO.
+    "!correction": (
+        "meant", "i meant", "wrong stock", "wrong car", "wrong unit", "wrong number", "wrong one",
+        "scratch that", "disregard", "ignore that", "ignore last", "ignore my last",
+        "nvm", "never mind", "nevermind",
     ),
     "!declined": ("declined", "decline", "denied", "deny", "turned down", "rechazado", "no go"),
     "!will": (
@@ -115,7 +154,8 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "!nothing": (
         "nothing", "nothing found", "no issues", "no problems", "no problem", "all good",
         "looks good", "needs nothing", "nada", "todo bien", "sin problemas", "clean",
-        "found nothing", "no work needed",
+        "found nothing", "no work needed", "no recs", "no rec", "no recommendations",
+        "nothing needed",
     ),
     "!add": ("add", "adding", "add on", "agregar"),
     "!pickup": ("ready for pickup", "ready for pick up", "ready to pick up", "ready for pu"),
@@ -135,16 +175,17 @@ STAGE_WORDS: dict[Stage, tuple[str, ...]] = {
     ),
     Stage.SUBLET: ("sublet", "sub let"),
     Stage.DETAIL: (
-        "detail", "detl", "dtl", "detail dept", "detalle", "detailing", "wash", "wash bay",
+        "detail", "detl", "dtl", "det", "detail dept", "detalle", "detailing", "wash", "wash bay",
         "lavado", "the wash",
     ),
     Stage.PHOTOS: (
         "photos", "photo", "pics", "pic", "pix", "pictures", "picture", "fotos", "foto",
-        "photo booth", "the photo booth", "photo shoot", "phtos",
+        "photo booth", "the photo booth", "photo shoot", "phtos", "booth", "the booth",
     ),
     Stage.FRONTLINE: (
         "frontline", "front line", "the line", "the lot", "for sale", "sale ready", "sell",
-        "the front", "out front", "frontlined",
+        "the front", "out front", "frontlined", "linea", "la linea", "front row", "the front row",
+        "showroom", "the showroom", "show room",
     ),
     Stage.SOLD: ("sold", "sld", "vendido", "vendida"),
 }
@@ -179,11 +220,27 @@ EXTRA_PHRASES: dict[str, str] = {
     "hasn't come in": "!notyet", "havent come in": "!notyet", "haven't come in": "!notyet",
     "not here": "!notyet", "hasnt arrived": "!notyet", "hasn't arrived": "!notyet",
     "no ha llegado": "!notyet", "no han llegado": "!notyet", "not arrived": "!notyet",
+    "didnt come": "!notyet", "didn't come": "!notyet", "didnt come in": "!notyet",
+    "didn't come in": "!notyet", "never came": "!notyet", "never came in": "!notyet",
+    "didnt show": "!notyet", "didn't show": "!notyet", "didnt show up": "!notyet",
+    "didn't show up": "!notyet",
+    # "6120 out of the shop": the shop step is over (but "out of soap" is not a stage).
+    "out of the shop": "@mechanical !done", "out of shop": "@mechanical !done",
+    "out of service": "@mechanical !done", "out of detail": "@detail !done",
+    # A car that needs cleaning asks for detail; it is not a wash done.
+    "needs to be washed": "!needs a @detail", "needs washed": "!needs a @detail",
+    "needs to be cleaned": "!needs a @detail", "needs cleaned": "!needs a @detail",
+    "needs to be detailed": "!needs a @detail", "needs detailed": "!needs a @detail",
+    # A warning light that is on is a fault, not a part put on.
+    "light on": "light !bad", "light is on": "light !bad", "light came on": "light !bad",
+    "lights on": "lights !bad", "lights are on": "lights !bad",
+    # An approver's "do the reseal on 3077" is the go-ahead, not the job done.
+    "do the": "!goahead the",
 }
 
 # Symbols that carry meaning when texted on their own.
 SYMBOLS: dict[str, str] = {
-    "✅": "!done", "✔": "!done", "☑": "!done", "✓": "!done", "👍": "!ack", "👌": "!ack", "🆗": "!ack",
+    "🙏": "!thanks", "✅": "!done", "✔": "!done", "☑": "!done", "✓": "!done", "👍": "!ack", "👌": "!ack", "🆗": "!ack",
     "📸": "@photos", "📷": "@photos", "❌": "!not", "🚫": "!not", "→": "!to", "➡": "!to", ">": "!to",
     "@": "at", "&": "and", "+": "and", ",": ",", ":": "", "?": "?", "#": "#", "/": "and",
 }
@@ -202,7 +259,8 @@ FILLERS: frozenset[str] = frozenset(
         "el", "la", "lo", "le", "y", "con", "para", "pa", "este", "esta", "ese", "esa", "un",
         "una", "mas", "more", "again", "real", "quick", "quickly", "asap", "please", "pls", "plz",
         "thank", "thanks", ":", ",", "#", "-", "and/or", "whole", "everything", "work", "job",
-        "stuff", "recon",
+        "stuff", "recon", "both", "really", "ducking", "fucking", "freaking", "frickin",
+        "friggin", "effing", "damn", "dang", "period", "ive", "i've", "weve", "we've", "im", "i'm",
     ]
 )
 
@@ -232,7 +290,8 @@ UNDO_PHRASES = frozenset({"undo", "undo that", "undo it", "undo last", "undo pls
 # Words that may stand beside "undo" in a whole-message undo: "undo last one", "pls undo that".
 UNDO_EXTRA_WORDS = frozenset(
     {"that", "it", "last", "one", "pls", "please", "plz", "the", "my", "text", "message", "msg",
-     "change", "oops", "sorry", "lol", "previous", "ultimo", "eso"}
+     "change", "oops", "sorry", "lol", "previous", "ultimo", "eso", "wrong", "car", "bad",
+     "mistake", "nvm", "nevermind"}
 )
 
 # Work item meanings: an open item matches a text when they share a concept ("pads" completes
@@ -249,7 +308,7 @@ WORK_CONCEPTS: dict[str, tuple[str, ...]] = {
     ),
     "dent": ("pdr", "dent", "dents", "ding", "dings", "paintless", "hail"),
     "ac": (
-        "a/c", "ac", "air conditioning", "compressor", "freon", "recharge", "aire",
+        "a/c", "ac", "a.c", "air conditioning", "compressor", "freon", "recharge", "aire",
         "ac compressor", "a/c compressor", "air",
     ),
     "alignment": ("alignment", "align", "alinear", "alineacion", "alignement", "front end"),
@@ -257,12 +316,13 @@ WORK_CONCEPTS: dict[str, tuple[str, ...]] = {
     "battery": ("battery", "batt", "bateria", "batery", "battry"),
     "wipers": ("wipers", "wiper", "wiper blades", "blades", "wiper blade"),
     "filter": ("filter", "filters", "cabin filter", "air filter", "engine air filter"),
-    "shocks": ("shocks", "shock", "struts", "strut"),
+    "shocks": ("shocks", "shock", "struts", "strut", "amortiguadores", "amortiguador"),
     "tierods": ("tie rod", "tie rods", "tie rod ends", "tierods", "tierod", "tie rod end"),
-    "waterpump": ("water pump", "waterpump", "pump"),
+    "waterpump": ("water pump", "waterpump", "pump", "bomba de agua", "bomba"),
     "paint": (
         "paint", "bumper", "touch up", "touchup", "body work", "bodywork", "scratch", "scratches",
-        "scuff", "scuffs", "fender", "quarter panel", "hood", "door",
+        "scuff", "scuffs", "fender", "quarter panel", "hood", "door", "rayon", "rayones",
+        "pintura",
     ),
     "seat": ("seat", "seats", "upholstery", "tear", "headliner", "leather"),
     "timing": ("timing cover", "timing belt", "timing chain", "reseal", "timing"),
@@ -271,7 +331,10 @@ WORK_CONCEPTS: dict[str, tuple[str, ...]] = {
     "coils": ("coils", "coil", "ignition coil", "ignition coils"),
     "bedliner": ("bedliner", "bed liner", "liner", "spray in liner"),
     "gasket": ("valve cover gasket", "gasket", "valve cover"),
-    "key": ("key", "keys", "fob", "key fob", "2nd key", "second key", "remote"),
+    "key": (
+        "key", "keys", "fob", "key fob", "2nd key", "second key", "remote", "key fob battery",
+        "fob battery", "remote battery",
+    ),
     "lights": ("headlight", "headlights", "bulb", "bulbs", "tail light", "brake light", "light"),
     "belt": ("belt", "belts", "serpentine", "serpentine belt"),
     "tint": ("tint", "window tint"),
@@ -311,21 +374,31 @@ NOT_WORK_WORDS: frozenset[str] = frozenset(
     [
         "it", "me", "him", "her", "them", "you", "someone", "somebody", "customer", "customers",
         "help", "call", "ride", "time", "money", "answer", "update", "info", "quoted", "quote",
-        "total", "approx", "est", "estimate", "price", "cost",
+        "total", "approx", "est", "estimate", "price", "cost", "ro", "po", "invoice", "inv",
+        "ticket", "claim",
+    ]
+)
+
+# People who may be the ones waiting: "customer waiting" is not a car waiting on parts.
+PEOPLE_WORDS: frozenset[str] = frozenset(
+    [
+        "customer", "customers", "cust", "client", "buyer", "he", "she", "they", "hes", "shes",
+        "theyre", "he's", "she's", "they're", "guy", "someone", "somebody", "people", "salesman", "im", "cliente",
     ]
 )
 
 # Base colours as texted, with the DMS colour words that mean them.
 COLORS: dict[str, tuple[str, ...]] = {
-    "white": ("white", "wht", "pearl white", "snow", "ivory", "blanco"),
-    "black": ("black", "blk", "blck", "ebony", "onyx", "obsidian", "negro", "raven"),
-    "silver": ("silver", "slv", "silv", "plata", "platinum silver"),
+    "white": ("white", "wht", "pearl white", "snow", "ivory", "blanco", "blanca"),
+    "black": ("black", "blk", "blck", "ebony", "onyx", "obsidian", "negro", "negra", "raven"),
+    "silver": ("silver", "slv", "silv", "plata", "platinum silver", "plateado", "plateada"),
     "gray": (
         "gray", "grey", "gry", "charcoal", "graphite", "gunmetal", "gun", "steel", "slate",
         "cement", "granite", "magnetic", "gris", "tungsten",
     ),
     "red": (
-        "red", "maroon", "burgundy", "crimson", "ruby", "cherry", "rojo", "firecracker", "inferno",
+        "red", "maroon", "burgundy", "crimson", "ruby", "cherry", "rojo", "roja", "firecracker",
+        "inferno",
     ),
     "blue": ("blue", "blu", "navy", "azul", "blueprint"),
     "green": ("green", "grn", "verde"),
@@ -439,6 +512,8 @@ PROTECTED_WORDS: frozenset[str] = frozenset(
         "finish", "finnish", "aligned", "signed", "mounted", "counted", "swapped", "snapped",
         "stopped", "changed", "charged", "chained", "replaced", "replace", "relaxed", "arrived",
         "derived", "ordered", "offered", "approved", "approves", "installed", "instilled",
+        # "2231 customer states noise" is not a status question; "wont start" not a "stat".
+        "state", "states", "stated", "start", "starts", "started",
     ]
 )
 # fmt: on

@@ -52,6 +52,17 @@ def concepts_of(words: list[str]) -> frozenset[str]:
     return frozenset(concept for _, _, concept in concept_spans(words))
 
 
+def names_only_work(words: list[str]) -> bool:
+    """Known work and nothing else beside little words: "front brakes", "4 tires" (but not
+    "keys in the box" or "customer complaint")."""
+    spans = concept_spans(words)
+    covered = {p for start, end, _ in spans for p in range(start, end)}
+    return bool(spans) and all(
+        p in covered or w in FILLERS or w in POSITION_WORDS or w.isdigit()
+        for p, w in enumerate(words)
+    )
+
+
 def positions_of(words: list[str]) -> frozenset[str]:
     return frozenset(POSITION_WORDS[word] for word in words if word in POSITION_WORDS)
 
