@@ -57,7 +57,7 @@ WORKER_COUNTS = tuple(int(n) for n in os.environ.get("BENCH_INGEST_WORKERS", "1,
 STEADY_RATE = 50
 STEADY_SECONDS = 10
 WARM_SECONDS = 4
-RAMP_RATES = (50, 75, 100, 150, 200, 300, 400, 600)
+RAMP_RATES = (50, 75, 100, 125, 150, 175, 200, 250, 300, 400, 600)
 RAMP_SECONDS = 6
 # Texts keep arriving after the schedule ends; how long a step may take to drain.
 DRAIN_SECONDS = 3.0
