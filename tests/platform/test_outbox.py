@@ -4,12 +4,13 @@ none lost while NATS is down, no duplicates with several relays."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from recon.db.models import Outbox, UnitEvent
+from recon.db.models import Outbox, Unit, UnitEvent
 from recon.devstack.servers import EmbeddedNats
 from recon.domain import units
 from recon.domain.errors import StaleUnit
@@ -186,25 +187,39 @@ class TestSeveralRelays:
         assert [e.seq for e in events] == list(range(1, made + 1))
 
 
+async def _two_writers_at_once(
+    sessions: async_sessionmaker[AsyncSession],
+    unit: Unit,
+    change: Callable[[AsyncSession, Unit, str], Awaitable[None]],
+    arguments: tuple[str, str],
+) -> list[str]:
+    """Two transactions load the unit, then both change it: "ok" or "conflict" for each."""
+    both_loaded = asyncio.Barrier(2)
+
+    async def writer(argument: str) -> str:
+        try:
+            async with sessions() as session, session.begin():
+                loaded = await units.get_unit(session, store_id=unit.store_id, ref=unit.id)
+                await both_loaded.wait()
+                await change(session, loaded, argument)
+        except StaleUnit:
+            return "conflict"
+        return "ok"
+
+    return list(await asyncio.gather(*(writer(argument) for argument in arguments)))
+
+
 class TestConcurrentWriters:
     async def test_one_wins_the_other_gets_a_clear_conflict(
         self, sessions: async_sessionmaker[AsyncSession]
     ) -> None:
         store = await make_store(sessions)
         unit = await make_unit(sessions, store, stage="mechanical")
-        both_loaded = asyncio.Barrier(2)
 
-        async def writer(to_stage: str) -> str:
-            try:
-                async with sessions() as session, session.begin():
-                    loaded = await units.get_unit(session, store_id=store.id, ref=unit.id)
-                    await both_loaded.wait()
-                    await units.move_unit(session, loaded, to_stage=to_stage, cause=API_CAUSE)
-            except StaleUnit:
-                return "conflict"
-            return "ok"
+        async def move(session: AsyncSession, loaded: Unit, to_stage: str) -> None:
+            await units.move_unit(session, loaded, to_stage=to_stage, cause=API_CAUSE)
 
-        results = await asyncio.gather(writer("detail"), writer("sublet"))
+        results = await _two_writers_at_once(sessions, unit, move, ("detail", "sublet"))
         assert sorted(results) == ["conflict", "ok"]
         async with sessions() as session:
             final = await units.get_unit(session, store_id=store.id, ref=unit.id)
@@ -217,19 +232,11 @@ class TestConcurrentWriters:
     ) -> None:
         store = await make_store(sessions)
         unit = await make_unit(sessions, store)
-        both_loaded = asyncio.Barrier(2)
 
-        async def writer(body: str) -> str:
-            try:
-                async with sessions() as session, session.begin():
-                    loaded = await units.get_unit(session, store_id=store.id, ref=unit.id)
-                    await both_loaded.wait()
-                    await units.add_note(session, loaded, body=body, cause=API_CAUSE)
-            except StaleUnit:
-                return "conflict"
-            return "ok"
+        async def note(session: AsyncSession, loaded: Unit, body: str) -> None:
+            await units.add_note(session, loaded, body=body, cause=API_CAUSE)
 
-        results = await asyncio.gather(writer("first"), writer("second"))
+        results = await _two_writers_at_once(sessions, unit, note, ("first", "second"))
         assert sorted(results) == ["conflict", "ok"]
         async with sessions() as session:
             final = await units.get_unit(session, store_id=store.id, ref=unit.id)
