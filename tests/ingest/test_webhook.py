@@ -7,7 +7,7 @@ from nats.aio.client import Client as NATS
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from ingest_sms import inbound
+from ingest_sms import inbound, replies
 from recon.db.models import Staff, Store, Unit, UnitPhoto
 from recon.devstack.text import SMS_PATH, text_form
 from recon.domain import units
@@ -107,6 +107,24 @@ class TestAppliedText:
         )
 
         assert reply is not None and "9876" in reply
+        (text, _answer) = await messages_of(sessions, store.id)
+        assert text.status == "needs_review"
+
+    async def test_a_text_that_changes_nothing_is_told_why(
+        self, phone: Phone, sessions: Sessions
+    ) -> None:
+        store, detailer, unit = await detail_car(sessions)
+
+        reply = await phone.text(
+            from_number=detailer.phone, to_number=store.sms_number, body="2231 not done yet"
+        )
+
+        # The interpreter's own reason, not the generic "didn't get that".
+        assert reply is not None and reply != replies.NOT_UNDERSTOOD
+        assert "nothing changed" in reply
+        async with sessions() as session:
+            after = await units.get_unit(session, store_id=store.id, ref=unit.id)
+        assert (after.stage, after.version) == ("detail", unit.version)
         (text, _answer) = await messages_of(sessions, store.id)
         assert text.status == "needs_review"
 

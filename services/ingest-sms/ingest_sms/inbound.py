@@ -570,7 +570,9 @@ async def _apply(
         return question.text, "question", [], [c for c in candidates if c is not None]
     if unknown:
         return replies.unknown(unknown), "needs_review", [], []
-    return replies.NOT_UNDERSTOOD, "needs_review", [], []
+    # The interpreter says why it changed nothing when it can ("I read a 'not' in that…",
+    # "Waiting on what?"): that helps the sender more than the generic answer.
+    return interpretation.not_understood or replies.NOT_UNDERSTOOD, "needs_review", [], []
 
 
 async def _account(
