@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from board_api.events.hub import Rendered, StreamHub
@@ -150,3 +151,25 @@ async def test_the_hub_reads_one_or_several_stores_as_the_event_log_shows_them(
         logged = [await list_events(session, store_id=store.id) for store in stores]
     assert one == {stores[0].id: logged[0][1:3]}
     assert both == {stores[0].id: logged[0][0:2], stores[1].id: logged[1][1:3]}
+
+
+async def test_a_batch_reaches_the_boards_after_postgres_closed_the_hubs_connection(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    app = create_app(settings)
+    async with live_server(app) as url, httpx.AsyncClient(base_url=url) as api:
+        store = await new_store(api)
+        row = await store_row(sessions, store)
+        async with streaming(url, store) as reader:
+            await make_unit(sessions, row, stock_number="H1")
+            assert (await reader.next()).data["stock_number"] == "H1"
+            # A Postgres restart or a terminated backend closes the connection the hub holds.
+            held = app.state.hub._connection
+            assert held is not None
+            async with sessions() as session:
+                await session.execute(
+                    text("SELECT pg_terminate_backend(:pid)"), {"pid": held.get_server_pid()}
+                )
+            await make_unit(sessions, row, stock_number="H2")
+            # Delivered now, not only once the store's next event shows the gap.
+            assert (await reader.next()).data["stock_number"] == "H2"

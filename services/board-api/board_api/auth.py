@@ -207,17 +207,20 @@ async def authorize_read(
                 reads, slug=slug, token=token, token_hash=token_hash, settings=settings
             ),
         )
-    except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError):
-        return None  # a connection Postgres dropped (a restart): the session path retries
+    except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError, TimeoutError):
+        # A connection Postgres dropped (a restart), or one gone silent: the session path
+        # retries. Bounded, since every request with this token for this store waits on it.
+        return None
 
 
 _READS: SharedReads[StoreAccess | None] = SharedReads()
+READ_TIMEOUT_SECONDS = 2.0
 
 
 async def _read_access(
     reads: asyncpg.Pool, *, slug: str, token: str, token_hash: str, settings: Settings
 ) -> StoreAccess | None:
-    record = await reads.fetchrow(_READ_SQL, slug, token_hash)
+    record = await reads.fetchrow(_READ_SQL, slug, token_hash, timeout=READ_TIMEOUT_SECONDS)
     if record is None:
         return None
     store = Store(**{key: record[name] for key, name in _STORE_COLUMNS})

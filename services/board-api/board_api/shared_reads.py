@@ -32,7 +32,9 @@ class SharedReads(Generic[T]):
         self._turns: dict[Hashable, _Turn[T]] = {}
 
     async def read(self, key: Hashable, query: Callable[[], Coroutine[Any, Any, T]]) -> T:
-        """`query()`'s answer, from a query that began after this call did."""
+        """`query()`'s answer, from a query that began after this call did. `key` must
+        determine the answer entirely (callers with the same key get the same answer), and
+        `query` should be bounded in time: everyone with this key waits for it."""
         turn = self._turns.get(key)
         if turn is None:
             turn = self._turns[key] = _Turn()

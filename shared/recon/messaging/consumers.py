@@ -74,6 +74,8 @@ async def run_durable_consumer(
     costs neither side a delivery and an ack (the notifier wants a few types of many).
     """
     # Create or update: a consumer made by an earlier version takes the current subjects.
+    # Its configuration is this code's (a setting changed by hand on the server, such as
+    # max_ack_pending, goes back to the default on the next start).
     await js.add_consumer(
         STREAM_NAME,
         ConsumerConfig(

@@ -89,7 +89,9 @@ class OutboxRelay:
             while True:
                 self._wake.clear()
                 rows = await self._read(connection, deleting=acked)
-                acked = []  # deleted by that read
+                # Deleted by that read: if publishing now fails, the `finally` below must
+                # not delete them again.
+                acked = []
                 acked = await self._publish(connection, rows)
                 if len(rows) == self.batch_size:
                     continue

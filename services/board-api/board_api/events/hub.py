@@ -113,6 +113,24 @@ class StreamHub:
             with contextlib.suppress(Exception):
                 await self._reads.release(connection)
 
+    async def _new_events(
+        self, wanted: list[tuple[uuid.UUID, int, int]]
+    ) -> dict[uuid.UUID, list[Event]]:
+        """`new_events` on the connection this hub holds. Postgres may have closed it since
+        the last batch (a restart, a terminated backend): then once more on a fresh one, so
+        this batch still reaches the boards rather than waiting for the store's next event."""
+        try:
+            return await new_events(await self._held_connection(), wanted)
+        except (asyncpg.InterfaceError, asyncpg.PostgresConnectionError, OSError):
+            await self._drop_connection()
+            return await new_events(await self._held_connection(), wanted)
+
+    async def _held_connection(self) -> asyncpg.pool.PoolConnectionProxy:
+        if self._connection is None:
+            assert self._reads is not None
+            self._connection = await self._reads.acquire()
+        return self._connection
+
     async def _receive(self, event: CloudEvent) -> None:
         if event.store in self._feeds:
             self._inbox.put_nowait(event)
@@ -133,11 +151,8 @@ class StreamHub:
             wanted[slug] = (feed.store_id, after, high)
         if not wanted:
             return
-        if self._connection is None:
-            assert self._reads is not None
-            self._connection = await self._reads.acquire()
         # One round trip for every store of the batch.
-        found = await new_events(self._connection, list(wanted.values()))
+        found = await self._new_events(list(wanted.values()))
         for slug, (store_id, _, high) in wanted.items():
             feed = self._feeds.get(slug)
             if feed is None:
