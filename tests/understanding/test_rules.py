@@ -1055,3 +1055,43 @@ class TestMessierTexts:
         for text in ("pilot light out on the shop heater", "edge trimmer in the shop"):
             assert not read(text).changes_units, text
         assert only(read("the edge is done")).stock_number == "6120"
+
+
+class TestVendorsPortersManagers:
+    """Rules found by the third held-out corpus (vendors, porters, managers, messier reports)."""
+
+    def test_a_leading_fyi_before_finished_work_is_the_report(self) -> None:
+        assert only(read("FYI 2231 done")).stage == Stage.MECHANICAL
+        assert only(read("fyi 4101 alignment done")).item == "alignment"
+        assert isinstance(only(read("fyi 5102 has a recall open")), Note)
+        assert isinstance(only(read("FYI 6120 has a small oil leak, not worth fixing")), Note)
+
+    def test_a_not_before_a_symptom_holds_nothing_back(self) -> None:
+        assert only(read("4002 ac not blowing cold needs compressor")).items == ["compressor"]
+        assert only(read("4001 heat not working needs blend door")).items == ["blend door"]
+        for text in ("2231 not done", "2231 not getting done today"):
+            assert not read(text).changes_units, text
+
+    def test_a_verb_glued_to_the_work_is_split_off(self) -> None:
+        assert only(read("2231 brakesdone")).item == "front brakes"
+        assert only(read("6120 axledone")).item == "cv axle"
+
+    def test_a_managers_check_on_a_car_awaiting_approval_approves_it(self) -> None:
+        approval = only(read("3077 ✅", "used_car_manager"))
+        assert isinstance(approval, Unblock) and approval.kind == BlockerKind.APPROVAL
+        assert only(read("3077 ✅")).stage == Stage.MECHANICAL  # the tech's is the work done
+
+    def test_a_place_on_the_lot_is_not_a_vendor(self) -> None:
+        assert not read("found 5102 it was at the body shop lot", "porter").changes_units
+        assert isinstance(only(read("4401 to body shop", "porter")), SendToVendor)
+
+    def test_a_question_after_a_comma_asks(self) -> None:
+        result = read("customer wants to see the tacoma, when will it be back", "sales")
+        assert isinstance(only(result), StatusQuery)
+
+    def test_a_who_question_is_about_a_person(self) -> None:
+        assert not read("who's doing the alignment on 4101").commands
+
+    def test_a_repair_order_number_after_a_hash_is_no_stock_number(self) -> None:
+        result = read("4001 RO#88213 inspection done", "service_advisor")
+        assert not result.unknown_numbers

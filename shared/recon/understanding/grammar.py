@@ -365,6 +365,7 @@ def read_segment(
         reading.correction = True
         intents.clear()
         return reading
+    _symptom_negations(reader)
     hedged = [canon for canon in HEDGES if reader.has(canon)]
     if hedged and not _drop_negated_parts(reader):
         if "!underway" in hedged:
@@ -433,6 +434,40 @@ _PHOTO_PLACES = frozenset({"booth", "shoot", "studio"})
 _STAGE_LEADS = frozenset({"!to", "in", "at", "on", "into", "with", "w/", "for", "!ready"})
 # Words after a photo word that make it the pictures: "photo of 2279", "pics for 4410".
 _PHOTO_OF = frozenset({"of", "for", "attached", "attaching", "attach", "below", "above"})
+
+
+# What a car does wrong, after a "not": "ac not blowing cold", "wont start", "heat not working".
+# Only verbs that describe the car: "not getting done" or "not moving to detail" stay negations.
+_SYMPTOM_VERBS = frozenset(
+    {
+        "blowing", "blow", "working", "work", "works", "starting", "start", "starts", "cranking",
+        "crank", "cranks", "cooling", "cool", "heating", "heat", "charging", "charge", "shifting",
+        "shift", "idling", "idle", "locking", "lock", "unlocking", "unlock", "latching", "latch",
+        "opening", "open", "closing", "close", "engaging", "engage", "firing", "reading", "read",
+        "sealing", "seal", "holding", "hold", "turning", "turn", "spinning", "spin", "pairing",
+        "connecting", "connect", "responding", "functioning", "lighting", "running", "run",
+        "runs", "releasing", "retracting", "staying", "stay",
+    }
+)  # fmt: skip
+
+
+def _symptom_negations(reader: _Reader) -> None:
+    """A "not" before a symptom describes the car ("4002 ac not blowing cold needs compressor"):
+    it negates no report, so it no longer holds the rest of the text back."""
+    alive = [p for p, a in enumerate(reader.alive) if a]
+    changed = False
+    for index, position in enumerate(alive[:-1]):
+        ctok = reader.ctoks[position]
+        following = reader.ctoks[alive[index + 1]]
+        if (
+            ctok.canon == "!not"
+            and not following.canon.startswith(("!", "@", "~", "#"))
+            and reader.tokens[following.start].low in _SYMPTOM_VERBS
+        ):
+            ctok.canon = "not"
+            changed = True
+    if changed:
+        reader._rebuild()
 
 
 def _drop_negated_parts(reader: _Reader) -> bool:
@@ -578,6 +613,10 @@ def _approval(reader: _Reader, intents: list[Intent]) -> None:
     intents.append(Intent("unblock", kind=BlockerKind.APPROVAL))
 
 
+# Places on the dealer's own grounds: a phrase ending in one is a spot, not a vendor.
+_PLACE_NOUNS = frozenset({"lot", "yard", "building", "bay", "spot", "row", "parking", "overflow"})
+
+
 def _send(reader: _Reader, intents: list[Intent], vendor_words: frozenset[str]) -> None:
     sublet = reader.find(_R_SUBLET_SEND)
     if sublet:
@@ -592,6 +631,8 @@ def _send(reader: _Reader, intents: list[Intent], vendor_words: frozenset[str]) 
     vendor_ctoks = _trim(reader.group(match, "vendor"))
     if not vendor_ctoks:
         return
+    if vendor_ctoks[-1].canon in _PLACE_NOUNS:
+        return  # "it was at the body shop lot": where the car stands, not who works on it
     vendor_canons = {c.canon for c in vendor_ctoks}
     vendorish = bool(vendor_canons & (VENDOR_WORDS | vendor_words)) or (
         " ".join(c.canon for c in vendor_ctoks) in vendor_words

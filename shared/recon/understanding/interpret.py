@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 
 from recon.domain.stages import BlockerKind, StaffRole, Stage, stage_for_done
 from recon.understanding.canonical import (
+    HEDGES,
     UNIT,
     CTok,
     canonicalize,
     group_units,
     is_question,
     segments,
+    word_canon,
 )
 from recon.understanding.commands import (
     Ack,
@@ -127,11 +129,28 @@ def interpret(
         return Interpretation(commands=[])
     assembly = _Assembly(index, sender, context)
     for line_number, line in enumerate(split_lines(text)):
+        line = _without_fyi_before_report(line)
         if assembly.special_line(line, line_number):
             continue
         for clause in _join_trailing_units(split_clauses(line, line_number)):
             assembly.clause(clause)
     return assembly.finish()
+
+
+_FYI_RE = re.compile(r"^\s*f\.?y\.?i\b\.?\s*[:\-–—,]*\s*", re.I)
+
+
+def _without_fyi_before_report(line: str) -> str:
+    """ "FYI 2231 done": a leading FYI only flags the news; when the rest reports work finished
+    it is read as that report, not kept as a note ("fyi 5102 has a recall open" stays one)."""
+    match = _FYI_RE.match(line)
+    if match is None:
+        return line
+    rest = line[match.end() :]
+    canons = {word_canon(token) for token in tokenize(rest)}
+    if "!done" in canons and not canons & HEDGES:
+        return rest
+    return line
 
 
 # A clause that is only stock numbers: "SOLD!! 4500" splits into "SOLD" and "4500".
@@ -618,6 +637,14 @@ class _Assembly:
                     None,
                 )
                 return
+        if (
+            self.sender.role == StaffRole.USED_CAR_MANAGER
+            and unit.blocker_kind == BlockerKind.APPROVAL.value
+        ):
+            # The manager does no work on the car: their "✅" on a car that waits on their
+            # approval is the approval, not a finished stage.
+            self._add(Unblock(**base, kind=BlockerKind.APPROVAL))
+            return
         stage = stage_for_done(self.sender.role, unit.stage)
         if stage == Stage.FRONTLINE:
             # The front line's "done" is a sale: "4301 ready" or "all set" never sells a car,

@@ -227,6 +227,8 @@ def _split_glued(raw: str, offset: int) -> list[Token]:
             Token(raw[:cut], low[:cut], offset, offset + cut, "word"),
             Token(raw[cut:], "is", offset + cut, offset + len(raw), "word"),
         ]
+    if low.isalpha() and len(low) > 6 and not is_known_word(low):
+        return _split_glued_verb(raw, low, offset) or whole
     if low.isalpha() or low.isdigit() or not low.isalnum():
         return whole
     match = _GLUED_TAIL_RE.match(low)
@@ -241,6 +243,22 @@ def _split_glued(raw: str, offset: int) -> list[Token]:
         Token(raw[:cut], low[:cut], offset, offset + cut, "word"),
         Token(raw[cut:], low[cut:], offset + cut, offset + len(raw), "word"),
     ]
+
+
+# Report verbs typed against the work with no space: "brakesdone", "axlefixed".
+_GLUED_VERBS = ("done", "fixed", "finished", "complete", "installed", "replaced", "listo")
+
+
+def _split_glued_verb(raw: str, low: str, offset: int) -> list[Token] | None:
+    """ "brakesdone" is "brakes" + "done" when the letters before the verb are a known word."""
+    for verb in _GLUED_VERBS:
+        cut = len(low) - len(verb)
+        if low.endswith(verb) and cut >= 3 and is_known_word(low[:cut]):
+            return [
+                Token(raw[:cut], low[:cut], offset, offset + cut, "word"),
+                Token(raw[cut:], verb, offset + cut, offset + len(raw), "word"),
+            ]
+    return None
 
 
 _JOINER_RE = re.compile(r"[-.]")

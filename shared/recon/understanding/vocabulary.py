@@ -87,7 +87,7 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "!note": ("note", "notes", "nota", "fyi"),
     "!weowe": ("we owe", "we-owe", "weowe", "due bill", "we owe on"),
     "!ack": (
-        "got it", "ack", "acked", "acknowledged", "seen", "saw it", "ok", "okay", "k", "kk",
+        "got it", "ack", "acked", "acking", "acknowledged", "seen", "saw it", "ok", "okay", "k", "kk",
         "gotcha", "got ya", "got you", "got u", "understood", "entendido",
         "copy", "copy that", "roger", "10-4", "noted", "sounds good", "will do", "ok got it",
         "yep", "yup", "yeah", "yea", "sure", "saw it", "cool", "np", "no prob", "no worries",
@@ -270,6 +270,8 @@ QUESTION_STARTERS: frozenset[str] = frozenset(
         "where", "wheres", "where's", "when", "what", "whats", "what's", "how", "hows", "how's",
         "any", "anything", "donde", "cuando", "status", "stat", "why", "which", "whens", "when's",
         "wen", "wat", "wats", "wut", "como",
+        # About a person ("who's doing the alignment on 4101"): asked, never a report.
+        "who", "who's", "whos", "whose",
     ]
 )
 
@@ -376,6 +378,8 @@ NOT_WORK_WORDS: frozenset[str] = frozenset(
         "help", "call", "ride", "time", "money", "answer", "update", "info", "quoted", "quote",
         "total", "approx", "est", "estimate", "price", "cost", "ro", "po", "invoice", "inv",
         "ticket", "claim",
+        # "found 5102, it was at the body shop lot": where a car is, not what it needs.
+        "was", "were", "lot", "yard", "building",
     ]
 )
 
@@ -476,6 +480,7 @@ PROTECTED_WORDS: frozenset[str] = frozenset(
         "bold", "fold", "mold", "sole", "sold", "solid", "soldier", "soda", "stop", "ship", "shot",
         "show", "chop", "shoe", "shops", "shoo", "shout", "stoop", "pack", "rack", "sack", "hack",
         "jack", "lack", "black", "bank", "bake", "back", "bark", "party", "pants", "ports",
+        "blend", "blends",
         "darts", "carts", "warts", "paris", "port", "pact", "pats", "retail", "details", "dental",
         "much", "mach", "meh", "mesh", "mecca", "tired", "fires", "wires", "tries", "times",
         "tiles", "tiers", "tirade", "writing", "wanting", "waiting", "wading", "baiting",
