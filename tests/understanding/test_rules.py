@@ -1095,3 +1095,26 @@ class TestVendorsPortersManagers:
     def test_a_repair_order_number_after_a_hash_is_no_stock_number(self) -> None:
         result = read("4001 RO#88213 inspection done", "service_advisor")
         assert not result.unknown_numbers
+
+    def test_ready_on_a_later_day_is_a_promise(self) -> None:
+        assert isinstance(only(read("4900 ready tmrw")), Note)
+
+    def test_the_wrong_part_arriving_keeps_the_car_waiting(self) -> None:
+        block = only(read("wrong pads came in for 2231", "parts"))
+        assert isinstance(block, Block) and block.kind == BlockerKind.PARTS
+
+    def test_work_named_before_needed_is_opened(self) -> None:
+        assert only(read("2231 brakes needed")).items == ["brakes"]
+
+    def test_the_office_hears_a_part_in_it_does_not_fit_it(self) -> None:
+        assert isinstance(only(read("6120 axle in", "service_advisor")), Unblock)
+        assert isinstance(only(read("6120 axle in")), CompleteWork)
+
+    def test_anyone_needing_something_is_not_a_car_needing_work(self) -> None:
+        result = read("if anyone needs a jump the pack is charged. 5200 battery in")
+        assert only(result).stock_number == "5200"
+
+    def test_a_we_owe_after_the_news_is_on_the_same_car(self) -> None:
+        result = read("sold 4301, we owe mats", "sales")
+        assert [c.action for c in result.commands] == ["move", "we_owe"]
+        assert isinstance(result.commands[1], WeOwe) and result.commands[1].item == "mats"

@@ -138,8 +138,10 @@ def _re(pattern: str, *needles: str) -> re.Pattern[str]:
 
 
 _R_PROMISE_SPLIT = _re(r"(?:^|, )(?P<promise>(?:[^,]* )?!will(?: [^,]*)?)", "!will")
-# "back tomorrow", "back friday": a return that has not happened yet.
-_R_PROMISED_RETURN = _re(r"(?:^|, )(?P<promise>(?:[^,]* )?!back ~d(?: [^,]*)?)", "!back")
+# "back tomorrow", "ready friday": a return or a finish that has not happened yet.
+_R_PROMISED_RETURN = _re(
+    r"(?:^|, )(?P<promise>(?:[^,]* )?!(?:back|ready) ~d(?: [^,]*)?)", "!back", "!ready"
+)
 _R_APPROVAL_PENDING = _re(
     rf"!waiting (?:on |for )?(?P<who>(?:{_W} )*?)(?:!to )?!approved(?: (?P<what>{_WS}))?",
     "!approved",
@@ -698,7 +700,13 @@ def _parts_in(reader: _Reader, intents: list[Intent]) -> None:
         words = [c.canon for c in reader.group(match, "what") or reader.group(match, "after")]
         if not concepts_of(words):
             return
-    intents.append(Intent("unblock", kind=BlockerKind.PARTS))
+    if any(
+        c.canon == "wrong" for c in reader.ctoks[: reader.owners(match.start(), match.end())[-1]]
+    ):
+        # "wrong glass came in for 6130": the right part is still awaited.
+        intents.append(_parts_block(reader, [], reader.first_date()))
+    else:
+        intents.append(Intent("unblock", kind=BlockerKind.PARTS))
     reader.consume(match)
 
 
@@ -848,9 +856,15 @@ def _after_still(reader: _Reader, trigger: CTok) -> bool:
     return position > 0 and reader.ctoks[position - 1].canon in ("still", "todavia")
 
 
+_ANY_PERSON = frozenset({"anyone", "anybody", "someone", "somebody", "everyone", "nobody"})
+
+
 def _is_personal_need(reader: _Reader, trigger: CTok, items: list[CTok]) -> bool:
     """A person asking for something is not work: "need keys for 2232", "need more towels"."""
     low = reader.tokens[trigger.start].low
+    position = reader.ctoks.index(trigger)
+    if position > 0 and reader.tokens[reader.ctoks[position - 1].start].low in _ANY_PERSON:
+        return True  # "if anyone needs a jump": whoever it is, not a car
     if low != "need":
         return False
     before = [c for c in reader.ctoks[: reader.ctoks.index(trigger)] if c.canon != "!polite"]

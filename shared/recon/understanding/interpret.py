@@ -73,6 +73,11 @@ ACK_ROLES = frozenset(
     {StaffRole.SALES, StaffRole.USED_CAR_MANAGER, StaffRole.SERVICE_MANAGER, StaffRole.ADMIN}
 )
 
+# Roles whose "axle in" is the part arrived: they hear of parts, they do not fit them.
+_RECEIVING_ROLES = frozenset(
+    {StaffRole.PARTS, StaffRole.SERVICE_ADVISOR, StaffRole.SALES, StaffRole.USED_CAR_MANAGER}
+)
+
 # At most this many cars are listed in a question back; more is not a useful choice.
 _MAX_LISTED = 6
 
@@ -239,9 +244,22 @@ class _Assembly:
                 continue
             pre_tokens = tokenize(match.group("pre"))
             pre_mentions, _ = self.index.find_mentions(pre_tokens)
+            told_before = False
             if not self._only_units(pre_tokens, pre_mentions):
-                continue
-            if pre_mentions:
+                if not (
+                    action == "we_owe"
+                    and pre_mentions
+                    and match.group("pre").rstrip().endswith((",", ";", "."))
+                ):
+                    continue
+                # "sold 4301, we owe mats": the news first, then what is owed on the same car.
+                told_before = True
+            if told_before:
+                for clause in split_clauses(match.group("pre"), line_number):
+                    self.clause(clause)
+                body = match.group("body").strip(" .,:-–—")
+                mentions = [m for m in pre_mentions if m.unit_ids]
+            elif pre_mentions:
                 # "2231 note: swapped plates with 2232": the text is kept whole, on 2231 only.
                 body, mentions = match.group("body").strip(" .,:-–—"), pre_mentions
             else:
@@ -571,8 +589,8 @@ class _Assembly:
                         ]
                     if items:
                         self._add(OpenWork(**base, items=items, approved=intent.approved))
-            case "complete_work" if intent.put_in and self.sender.role == StaffRole.PARTS:
-                # The parts department receives parts, it does not install them.
+            case "complete_work" if intent.put_in and self.sender.role in _RECEIVING_ROLES:
+                # The parts counter and the office receive parts, they do not install them.
                 self._add(Unblock(**base, kind=BlockerKind.PARTS))
             case "complete_work":
                 for item, words in zip(intent.items, intent.item_words, strict=True):

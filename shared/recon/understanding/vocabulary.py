@@ -28,7 +28,7 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     # "windshield needs replaced": the item comes first.
     "!needsrep": (
         "needs replaced", "needs replacing", "needs to be replaced", "needs fixed", "needs fixing",
-        "needs to be fixed", "need replaced", "needs done",
+        "needs to be fixed", "need replaced", "needs done", "needed",
     ),
     "!fixed": (
         "replaced", "fixed", "repaired", "installed", "mounted", "swapped", "changed", "did",
