@@ -1118,3 +1118,15 @@ class TestVendorsPortersManagers:
         result = read("sold 4301, we owe mats", "sales")
         assert [c.action for c in result.commands] == ["move", "we_owe"]
         assert isinstance(result.commands[1], WeOwe) and result.commands[1].item == "mats"
+
+    def test_a_systems_warning_light_is_one_item(self) -> None:
+        assert only(read("4800 engine light on")).items == ["engine light on"]
+        assert only(read("4800 needs wipers headlights")).items == ["wipers", "headlights"]
+
+    def test_a_car_named_with_too_gets_the_same_news(self) -> None:
+        result = read("7715 parked at photo, 4500 too", "porter")
+        assert [(c.stock_number, c.to_stage) for c in result.commands] == [
+            ("7715", Stage.PHOTOS),
+            ("4500", Stage.PHOTOS),
+        ]
+        assert not read("2231 not done, 4101 too").changes_units

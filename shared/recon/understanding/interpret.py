@@ -116,6 +116,7 @@ _TAPBACK_RE = re.compile(
     r"\s*$",
     re.I | re.S,
 )
+_ALSO_WORDS = frozenset({"too", "also", "tambien", "aswell"})
 _WHO_WORDS = frozenset({"who", "who's", "whos", "whose", "who’s"})
 _BODY_EDGE = frozenset({"on", "for", "to", "of", ",", ":", "-", "in", "at", "about"})
 _ARTICLE_RE = re.compile(r"^(?:a|an|the|some)\s+", re.I)
@@ -233,6 +234,7 @@ class _Assembly:
     photo_units: list[str] = field(default_factory=list)  # named as what the photos show
     photos_unplaced: bool = False  # photos named, no car named
     quiet: bool = False  # "thanks", a 👍 with nothing to acknowledge
+    last_intents: list[Intent] = field(default_factory=list)  # for "4500 too"
 
     # ------------------------------------------------------------------ lines and clauses
 
@@ -344,6 +346,14 @@ class _Assembly:
                     vendor_words=self.index.vendor_words,
                     media=self.context.media_count > 0,
                 )
+                if (
+                    not reading.intents
+                    and not reading.has_content
+                    and self.last_intents
+                    and any(c.canon in _ALSO_WORDS for c in segment)
+                ):
+                    # "7715 parked at photo, 4500 too": the same news for the next car.
+                    reading.intents = [dataclasses.replace(i) for i in self.last_intents]
             self._bind(reading, mentions, clause)
 
     def _continues_list(self, ctoks: list[CTok], clause: Clause) -> bool:
@@ -418,6 +428,7 @@ class _Assembly:
             elif resolved:
                 self.bare_units.extend(u for u in resolved if u not in self.bare_units)
             return
+        self.last_intents = intents
         for unit_id in targets:
             unit = self.index.unit(unit_id)
             for intent in intents:
