@@ -1130,3 +1130,19 @@ class TestVendorsPortersManagers:
             ("4500", Stage.PHOTOS),
         ]
         assert not read("2231 not done, 4101 too").changes_units
+
+    def test_a_forecast_is_no_report(self) -> None:
+        for text in ("4002 might be done today", "hopefully 2231 done by 3"):
+            assert isinstance(only(read(text)), Note), text
+        for text in ("going to finish 2231 after lunch", "2231 wasnt done"):
+            assert not read(text).changes_units, text
+
+    def test_a_car_reported_done_beside_a_hedged_part_is_done(self) -> None:
+        text = "going to finish the rest after lunch, 4003 and 4500 are uploaded"
+        assert stocks(read(text, "photographer")) == ["4003", "4500"]
+        assert not read("not 4003, 4500 done", "photographer").changes_units
+
+    def test_chatter_before_we_owe_is_not_the_news(self) -> None:
+        assert only(read("i think we owe 2231 a detail", "sales")).item == "detail"
+        result = read("sold 4301 we owe mats", "sales")
+        assert [c.action for c in result.commands] == ["move", "we_owe"]

@@ -477,17 +477,27 @@ def _drop_negated_parts(reader: _Reader) -> bool:
     another part reports work by name ("alignment done", "still waiting on tie rods"). Otherwise
     ("5521 not sold, deal fell through") the whole segment stays negated."""
     parts: list[list[int]] = [[]]
+    with_unit: list[bool] = [False]  # whether the part names a car ("4003 and 4500 uploaded")
     for position, ctok in enumerate(reader.ctoks):
+        if ctok.canon == UNIT:
+            with_unit[-1] = True
         if not reader.alive[position]:
             continue
         if ctok.canon == ",":
             parts.append([])
+            with_unit.append(False)
         parts[-1].append(position)
     if len(parts) < 2:
         return False
     kept = [p for p in parts if not any(reader.ctoks[i].canon in HEDGES for i in p)]
     kept_canons = [reader.ctoks[i].canon for part in kept for i in part]
-    if not kept or not (concepts_of(kept_canons) or "!waiting" in kept_canons):
+    # "going to finish the rest after lunch, 4003 and 4500 are uploaded": a car reported done.
+    reports_a_car = any(
+        with_unit[n] and any(reader.ctoks[i].canon == "!done" for i in part)
+        for n, part in enumerate(parts)
+        if part in kept
+    )
+    if not kept or not (concepts_of(kept_canons) or "!waiting" in kept_canons or reports_a_car):
         return False
     for part in parts:
         if part not in kept:

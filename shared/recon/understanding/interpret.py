@@ -247,12 +247,10 @@ class _Assembly:
             pre_tokens = tokenize(match.group("pre"))
             pre_mentions, _ = self.index.find_mentions(pre_tokens)
             told_before = False
+            if action == "we_owe" and _only_chatter(pre_tokens, pre_mentions):
+                pre_tokens, pre_mentions = [], []  # "i think we owe 2231 a detail"
             if not self._only_units(pre_tokens, pre_mentions):
-                if not (
-                    action == "we_owe"
-                    and pre_mentions
-                    and match.group("pre").rstrip().endswith((",", ";", "."))
-                ):
+                if not (action == "we_owe" and any(m.unit_ids for m in pre_mentions)):
                     continue
                 # "sold 4301, we owe mats": the news first, then what is owed on the same car.
                 told_before = True
@@ -820,6 +818,15 @@ class _Assembly:
             "Sorry, I didn't understand. Text the stock number and what happened, e.g. "
             '"2231 brakes done" or "2231 to detail". Text HELP for more.'
         )
+
+
+def _only_chatter(tokens: list[Token], mentions: list[Mention]) -> bool:
+    """A few plain words and no car or keyword: "i think", "pretty sure", "oh and"."""
+    return (
+        not mentions
+        and 0 < len(tokens) <= 3
+        and all(word_canon(t) == "!ack" or not word_canon(t).startswith(("!", "@")) for t in tokens)
+    )
 
 
 def _inspected_without_findings(intents: list[Intent]) -> bool:

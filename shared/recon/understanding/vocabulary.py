@@ -111,13 +111,14 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "!not": (
         "not", "no", "dont", "don't", "didnt", "didn't", "isnt", "isn't", "aint", "ain't", "never",
         "nope", "cant", "can't", "wont", "won't", "stop", "cancel", "hold off", "not yet", "nunca",
-        "todavia no", "aun no", "havent", "haven't", "hasnt", "hasn't",
+        "todavia no", "aun no", "havent", "haven't", "hasnt", "hasn't", "wasnt", "wasn't",
+        "werent", "weren't", "doesnt", "doesn't", "arent", "aren't", "couldnt", "couldn't",
     ),
     # Work still under way: "2231 almost done", "about to detail 4600". Nothing changes yet.
     "!underway": (
         "almost", "nearly", "about to", "casi", "ya mero", "starting", "started on", "working on",
         "going to start", "gonna start", "fixing to", "in progress", "halfway", "half way",
-        "next", "up next", "on deck",
+        "next", "up next", "on deck", "going to finish", "gonna finish", "going to do",
     ),
     # Asking for work, not reporting it: "get 5102 inspected today" (a move stays a move).
     "!request": (
@@ -143,6 +144,9 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "!will": (
         "will", "gonna", "should be", "shall", "plan to", "planning to", "supposed to", "va a",
         "voy a", "later", "this afternoon", "tonight", "going to drop", "going to bring",
+        # A forecast, not a report: "going to finish 2231 after lunch", "might be done today".
+        "going to be", "might", "hopefully",
+        "probably", "prob", "should",
     ),
     "!shot": ("shot",),
     "!bad": (
