@@ -1146,3 +1146,8 @@ class TestVendorsPortersManagers:
         assert only(read("i think we owe 2231 a detail", "sales")).item == "detail"
         result = read("sold 4301 we owe mats", "sales")
         assert [c.action for c in result.commands] == ["move", "we_owe"]
+
+    def test_back_from_somewhere_not_a_vendor_is_no_return(self) -> None:
+        assert not read("2232 back from gas station", "porter").changes_units
+        assert isinstance(only(read("2232 back from body shop", "porter")), SubletReturn)
+        assert isinstance(only(read("7710 back from gas station", "porter")), SubletReturn)

@@ -97,6 +97,7 @@ class Intent:
     put_in: bool = False
     delayed: bool = False  # "can't get to it till monday": held by whoever sent it
     loose: bool = False  # a move read from a stage word alone, with no "to" or verb
+    known_vendor: bool = False  # "back from maaco": from a vendor, not "back from gas station"
 
 
 @dataclass(slots=True)
@@ -378,7 +379,7 @@ def read_segment(
         return reading
     _send(reader, intents, vendor_words)
     _moves_and_stage_done(reader, intents)
-    _returns(reader, intents)
+    _returns(reader, intents, vendor_words)
     _parts_in(reader, intents)
     _blockers(reader, intents, vendor_words)
     _inspected(reader, intents)
@@ -629,6 +630,14 @@ def _approval(reader: _Reader, intents: list[Intent]) -> None:
 _PLACE_NOUNS = frozenset({"lot", "yard", "building", "bay", "spot", "row", "parking", "overflow"})
 
 
+def _is_vendor(ctoks: list[CTok], vendor_words: frozenset[str]) -> bool:
+    """A body shop, the glass guy, or a vendor the store works with ("dent pros")."""
+    canons = {c.canon for c in ctoks}
+    return bool(canons & (VENDOR_WORDS | vendor_words)) or (
+        " ".join(c.canon for c in ctoks) in vendor_words
+    )
+
+
 def _send(reader: _Reader, intents: list[Intent], vendor_words: frozenset[str]) -> None:
     sublet = reader.find(_R_SUBLET_SEND)
     if sublet:
@@ -645,10 +654,7 @@ def _send(reader: _Reader, intents: list[Intent], vendor_words: frozenset[str]) 
         return
     if vendor_ctoks[-1].canon in _PLACE_NOUNS:
         return  # "it was at the body shop lot": where the car stands, not who works on it
-    vendor_canons = {c.canon for c in vendor_ctoks}
-    vendorish = bool(vendor_canons & (VENDOR_WORDS | vendor_words)) or (
-        " ".join(c.canon for c in vendor_ctoks) in vendor_words
-    )
+    vendorish = _is_vendor(vendor_ctoks, vendor_words)
     work = _items(reader, reader.group(match, "work")) if work_group else []
     if not vendorish and not (work and match.group("verb")):
         return
@@ -692,12 +698,18 @@ def _moves_and_stage_done(reader: _Reader, intents: list[Intent]) -> None:
         reader.consume(match)
 
 
-def _returns(reader: _Reader, intents: list[Intent]) -> None:
+def _returns(reader: _Reader, intents: list[Intent], vendor_words: frozenset[str]) -> None:
     match = reader.find(_R_RETURN)
     if match is None:
         return
     vendor = _trim(reader.group(match, "vendor") or reader.group(match, "picked_from"))
-    intents.append(Intent("sublet_return", vendor=reader.display(vendor) or None))
+    intents.append(
+        Intent(
+            "sublet_return",
+            vendor=reader.display(vendor) or None,
+            known_vendor=_is_vendor(vendor, vendor_words),
+        )
+    )
     reader.consume(match)
 
 

@@ -620,8 +620,9 @@ class _Assembly:
                 self._add(Unblock(**base, kind=intent.kind))
             case "send_to_vendor":
                 self._add(SendToVendor(**base, vendor=intent.vendor, work=intent.items))
-            case "sublet_return" if unit.stage != Stage.SUBLET.value and not intent.vendor:
-                # "4301 came back, deal unwound": not out with a vendor, so not a return.
+            case "sublet_return" if unit.stage != Stage.SUBLET.value and not intent.known_vendor:
+                # "4301 came back, deal unwound", "2232 back from gas station": not out with a
+                # vendor, so not a return.
                 self.unparsed = True
             case "sublet_return":
                 self._add(SubletReturn(**base, from_vendor=intent.vendor))
