@@ -1151,3 +1151,11 @@ class TestVendorsPortersManagers:
         assert not read("2232 back from gas station", "porter").changes_units
         assert isinstance(only(read("2232 back from body shop", "porter")), SubletReturn)
         assert isinstance(only(read("7710 back from gas station", "porter")), SubletReturn)
+
+    def test_done_except_something_leaves_that_open(self) -> None:
+        result = read("4600 done except the wheels", "detailer")
+        assert isinstance(result.commands[0], OpenWork) and result.commands[0].items == ["wheels"]
+
+    def test_a_repair_verb_after_a_filler_names_the_work_after_it(self) -> None:
+        assert only(read("ya cambie los frenos de 2231")).item == "front brakes"
+        assert only(read("2231 all fixed")).stage == Stage.MECHANICAL

@@ -924,6 +924,12 @@ def _completions(reader: _Reader, intents: list[Intent]) -> None:
             if pattern is _R_COMPLETE_IN and not any(concepts_of(w) for _, w in work):
                 break
             if not work:
+                if (
+                    pattern is _R_COMPLETE_AFTER
+                    and match.group(0).endswith("!fixed")
+                    and reader.text[match.end() :].strip()
+                ):
+                    break  # "ya cambie los frenos": the repair verb names the work after it
                 if pattern is _R_COMPLETE_AFTER:
                     intents.append(Intent("done"))
                 reader.consume(match)

@@ -24,6 +24,8 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
         "needs", "need", "nds", "neds", "needz", "requires", "require", "required", "needing",
         "necesita", "necesitan", "necesito", "found", "rec", "recs", "recommend", "recommends",
         "recommended", "falta", "le falta", "could use", "can use",
+        # "done except the wheels" is "done, but needs the wheels".
+        "except", "except for", "excepto", "other than",
     ),
     # "windshield needs replaced": the item comes first.
     "!needsrep": (
