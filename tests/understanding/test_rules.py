@@ -1159,3 +1159,7 @@ class TestVendorsPortersManagers:
     def test_a_repair_verb_after_a_filler_names_the_work_after_it(self) -> None:
         assert only(read("ya cambie los frenos de 2231")).item == "front brakes"
         assert only(read("2231 all fixed")).stage == Stage.MECHANICAL
+
+    def test_a_move_wanted_by_a_date_is_a_deadline_not_a_move(self) -> None:
+        assert isinstance(only(read("need 5103 on the line by saturday", "sales")), Note)
+        assert not read("4301 unsold", "sales").changes_units

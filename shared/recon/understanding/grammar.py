@@ -188,6 +188,8 @@ _R_DONE_STAGE = _re(rf"(?:!done|!fixed) (?:with |w/ |on |de |con )?{_STAGE}", "@
 _R_MOVE = _re(
     rf"(?:(?:!move|!send|!drop|!back|!ready) )*(?:!to|in|at|on|into|with|w/)(?: the)? {_STAGE}", "@"
 )
+# "need 5103 on the line by saturday": a deadline asked for, not a move made.
+_R_MOVE_DEADLINE = _re(_R_MOVE.pattern + r" by ~d", "@")
 _R_RETURN = _re(
     rf"(?:(?:!got|!drop|!move|!send) )?!back(?: from (?P<vendor>{_WS}))?"
     rf"|!pickedup (?:up )?from (?P<picked_from>{_WS})",
@@ -691,6 +693,9 @@ def _moves_and_stage_done(reader: _Reader, intents: list[Intent]) -> None:
             intents.append(Intent("done", stage=_stage(match)))
             reader.consume(match)
     while match := reader.find(_R_NEEDS_STAGE):
+        intents.append(Intent("note", body=reader.clause_text.strip()))
+        reader.consume(match)
+    while match := reader.find(_R_MOVE_DEADLINE):
         intents.append(Intent("note", body=reader.clause_text.strip()))
         reader.consume(match)
     while match := reader.find(_R_MOVE):

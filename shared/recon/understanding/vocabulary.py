@@ -486,7 +486,7 @@ PROTECTED_WORDS: frozenset[str] = frozenset(
         "bold", "fold", "mold", "sole", "sold", "solid", "soldier", "soda", "stop", "ship", "shot",
         "show", "chop", "shoe", "shops", "shoo", "shout", "stoop", "pack", "rack", "sack", "hack",
         "jack", "lack", "black", "bank", "bake", "back", "bark", "party", "pants", "ports",
-        "blend", "blends",
+        "blend", "blends", "unsold",
         "darts", "carts", "warts", "paris", "port", "pact", "pats", "retail", "details", "dental",
         "much", "mach", "meh", "mesh", "mecca", "tired", "fires", "wires", "tries", "times",
         "tiles", "tiers", "tirade", "writing", "wanting", "waiting", "wading", "baiting",
