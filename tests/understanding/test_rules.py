@@ -1163,3 +1163,7 @@ class TestVendorsPortersManagers:
     def test_a_move_wanted_by_a_date_is_a_deadline_not_a_move(self) -> None:
         assert isinstance(only(read("need 5103 on the line by saturday", "sales")), Note)
         assert not read("4301 unsold", "sales").changes_units
+
+    def test_taken_off_the_line_is_no_move_onto_it(self) -> None:
+        assert not read("took 4002 off the line", "porter").changes_units
+        assert only(read("5521 to the line", "porter")).to_stage == Stage.FRONTLINE

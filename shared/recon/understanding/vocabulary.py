@@ -233,6 +233,9 @@ EXTRA_PHRASES: dict[str, str] = {
     # "6120 out of the shop": the shop step is over (but "out of soap" is not a stage).
     "out of the shop": "@mechanical !done", "out of shop": "@mechanical !done",
     "out of service": "@mechanical !done", "out of detail": "@detail !done",
+    # Taken off the front line is no move onto it: "took 4002 off the line".
+    "off the line": "offline", "off the front line": "offline", "off the lot": "offline",
+    "off line": "offline", "off frontline": "offline", "off the frontline": "offline",
     # A car that needs cleaning asks for detail; it is not a wash done.
     "needs to be washed": "!needs a @detail", "needs washed": "!needs a @detail",
     "needs to be cleaned": "!needs a @detail", "needs cleaned": "!needs a @detail",
