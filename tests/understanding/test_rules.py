@@ -1167,3 +1167,8 @@ class TestVendorsPortersManagers:
     def test_taken_off_the_line_is_no_move_onto_it(self) -> None:
         assert not read("took 4002 off the line", "porter").changes_units
         assert only(read("5521 to the line", "porter")).to_stage == Stage.FRONTLINE
+
+    def test_the_parts_counters_bare_came_in_is_the_parts(self) -> None:
+        assert only(read("came in", "parts", "4300")).kind == BlockerKind.PARTS
+        assert read("came in", "parts", "2231").question is not None
+        assert not read("came in", "porter", "4300").changes_units

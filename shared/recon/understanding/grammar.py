@@ -113,6 +113,8 @@ class SegmentReading:
     describes_car: bool = False  # a colour or "one" left over: "sold the white one"
     # "6001 delivered" with no part named: a car handed to its buyer, when sales says it.
     delivered: bool = False
+    # "came in", "here" with nothing named: something arrived (for the parts counter, the parts).
+    arrived: bool = False
     # Photos named as a thing ("photo of 2279", "here's a pic", a pic word beside attached
     # media): what the text sends, not a move to the photos stage.
     photos: bool = False
@@ -412,6 +414,7 @@ def read_segment(
         intents.append(Intent("ack"))
     if reader.has("!status") and not intents:
         intents.append(Intent("status_query"))
+    reading.arrived = not intents and reader.has("!arrived") and not reader.leftover_content()
     reading.delivered = not intents and any(
         alive and c.canon == "!arrived" and reader.tokens[c.start].low in _DELIVERED
         for alive, c in zip(reader.alive, reader.ctoks, strict=True)

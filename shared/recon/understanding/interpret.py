@@ -379,6 +379,10 @@ class _Assembly:
     def _bind(self, reading: SegmentReading, mentions: list[Mention], clause: Clause) -> None:
         if reading.delivered and self.sender.role in SALES_ROLES:
             reading.intents.append(Intent("move", stage=Stage.SOLD))
+        elif reading.arrived and self.sender.role == StaffRole.PARTS:
+            # The parts counter's bare "came in" is the car's parts ("4300 came in"); with no car
+            # named it fits only the sender's last car if that one waits on parts, else it asks.
+            reading.intents.append(Intent("unblock", kind=BlockerKind.PARTS))
         named = [self._narrowed(mentions[i], reading) for i in reading.mentions]
         resolved: list[str] = []
         for mention in named:
