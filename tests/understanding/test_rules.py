@@ -1172,3 +1172,7 @@ class TestVendorsPortersManagers:
         assert only(read("came in", "parts", "4300")).kind == BlockerKind.PARTS
         assert read("came in", "parts", "2231").question is not None
         assert not read("came in", "porter", "4300").changes_units
+
+    def test_digits_said_one_by_one_before_hundred_join(self) -> None:
+        assert [t.low for t in tokenize("four five hundred done")] == ["4500", "done"]
+        assert [t.low for t in tokenize("fifty two hundred")] == ["5200"]

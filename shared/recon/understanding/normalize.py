@@ -169,8 +169,12 @@ def _spoken_digits(words: list[str]) -> str | None:
     if any(word in _SCALES for word in words):
         # "fifty two hundred", "five thousand one hundred two": said as an amount.
         total = current = 0
+        previous = ""
         for word in words:
-            if word in _SCALES:
+            if word in _ONES and previous in _ONES:
+                # "four five hundred": digit by digit before the scale, 45 hundred (4500).
+                current = current * 10 + _ONES[word]
+            elif word in _SCALES:
                 current = (current or 1) * _SCALES[word]
                 if word == "thousand":
                     total, current = total + current, 0
@@ -178,6 +182,7 @@ def _spoken_digits(words: list[str]) -> str | None:
                 return None
             else:
                 current += _ONES.get(word, 0) + _TEENS.get(word, 0) + _TENS.get(word, 0)
+            previous = word
         return str(total + current)
     # Said in pairs or digit by digit: "twenty two | thirty one", "forty one | oh one", "two
     # two three one"; a pair is a tens word and a one, a teen, or "oh" and a one.
