@@ -1055,3 +1055,124 @@ class TestMessierTexts:
         for text in ("pilot light out on the shop heater", "edge trimmer in the shop"):
             assert not read(text).changes_units, text
         assert only(read("the edge is done")).stock_number == "6120"
+
+
+class TestVendorsPortersManagers:
+    """Rules found by the third held-out corpus (vendors, porters, managers, messier reports)."""
+
+    def test_a_leading_fyi_before_finished_work_is_the_report(self) -> None:
+        assert only(read("FYI 2231 done")).stage == Stage.MECHANICAL
+        assert only(read("fyi 4101 alignment done")).item == "alignment"
+        assert isinstance(only(read("fyi 5102 has a recall open")), Note)
+        assert isinstance(only(read("FYI 6120 has a small oil leak, not worth fixing")), Note)
+
+    def test_a_not_before_a_symptom_holds_nothing_back(self) -> None:
+        assert only(read("4002 ac not blowing cold needs compressor")).items == ["compressor"]
+        assert only(read("4001 heat not working needs blend door")).items == ["blend door"]
+        for text in ("2231 not done", "2231 not getting done today"):
+            assert not read(text).changes_units, text
+
+    def test_a_verb_glued_to_the_work_is_split_off(self) -> None:
+        assert only(read("2231 brakesdone")).item == "front brakes"
+        assert only(read("6120 axledone")).item == "cv axle"
+
+    def test_a_managers_check_on_a_car_awaiting_approval_approves_it(self) -> None:
+        approval = only(read("3077 ✅", "used_car_manager"))
+        assert isinstance(approval, Unblock) and approval.kind == BlockerKind.APPROVAL
+        assert only(read("3077 ✅")).stage == Stage.MECHANICAL  # the tech's is the work done
+
+    def test_a_place_on_the_lot_is_not_a_vendor(self) -> None:
+        assert not read("found 5102 it was at the body shop lot", "porter").changes_units
+        assert isinstance(only(read("4401 to body shop", "porter")), SendToVendor)
+
+    def test_a_question_after_a_comma_asks(self) -> None:
+        result = read("customer wants to see the tacoma, when will it be back", "sales")
+        assert isinstance(only(result), StatusQuery)
+
+    def test_a_who_question_is_about_a_person(self) -> None:
+        assert not read("who's doing the alignment on 4101").commands
+
+    def test_a_repair_order_number_after_a_hash_is_no_stock_number(self) -> None:
+        result = read("4001 RO#88213 inspection done", "service_advisor")
+        assert not result.unknown_numbers
+
+    def test_ready_on_a_later_day_is_a_promise(self) -> None:
+        assert isinstance(only(read("4900 ready tmrw")), Note)
+
+    def test_the_wrong_part_arriving_keeps_the_car_waiting(self) -> None:
+        block = only(read("wrong pads came in for 2231", "parts"))
+        assert isinstance(block, Block) and block.kind == BlockerKind.PARTS
+
+    def test_work_named_before_needed_is_opened(self) -> None:
+        assert only(read("2231 brakes needed")).items == ["brakes"]
+
+    def test_the_office_hears_a_part_in_it_does_not_fit_it(self) -> None:
+        assert isinstance(only(read("6120 axle in", "service_advisor")), Unblock)
+        assert isinstance(only(read("6120 axle in")), CompleteWork)
+
+    def test_anyone_needing_something_is_not_a_car_needing_work(self) -> None:
+        result = read("if anyone needs a jump the pack is charged. 5200 battery in")
+        assert only(result).stock_number == "5200"
+
+    def test_a_we_owe_after_the_news_is_on_the_same_car(self) -> None:
+        result = read("sold 4301, we owe mats", "sales")
+        assert [c.action for c in result.commands] == ["move", "we_owe"]
+        assert isinstance(result.commands[1], WeOwe) and result.commands[1].item == "mats"
+
+    def test_a_systems_warning_light_is_one_item(self) -> None:
+        assert only(read("4800 engine light on")).items == ["engine light on"]
+        assert only(read("4800 needs wipers headlights")).items == ["wipers", "headlights"]
+
+    def test_a_car_named_with_too_gets_the_same_news(self) -> None:
+        result = read("7715 parked at photo, 4500 too", "porter")
+        assert [(c.stock_number, c.to_stage) for c in result.commands] == [
+            ("7715", Stage.PHOTOS),
+            ("4500", Stage.PHOTOS),
+        ]
+        assert not read("2231 not done, 4101 too").changes_units
+
+    def test_a_forecast_is_no_report(self) -> None:
+        for text in ("4002 might be done today", "hopefully 2231 done by 3"):
+            assert isinstance(only(read(text)), Note), text
+        for text in ("going to finish 2231 after lunch", "2231 wasnt done"):
+            assert not read(text).changes_units, text
+
+    def test_a_car_reported_done_beside_a_hedged_part_is_done(self) -> None:
+        text = "going to finish the rest after lunch, 4003 and 4500 are uploaded"
+        assert stocks(read(text, "photographer")) == ["4003", "4500"]
+        assert not read("not 4003, 4500 done", "photographer").changes_units
+
+    def test_chatter_before_we_owe_is_not_the_news(self) -> None:
+        assert only(read("i think we owe 2231 a detail", "sales")).item == "detail"
+        result = read("sold 4301 we owe mats", "sales")
+        assert [c.action for c in result.commands] == ["move", "we_owe"]
+
+    def test_back_from_somewhere_not_a_vendor_is_no_return(self) -> None:
+        assert not read("2232 back from gas station", "porter").changes_units
+        assert isinstance(only(read("2232 back from body shop", "porter")), SubletReturn)
+        assert isinstance(only(read("7710 back from gas station", "porter")), SubletReturn)
+
+    def test_done_except_something_leaves_that_open(self) -> None:
+        result = read("4600 done except the wheels", "detailer")
+        assert isinstance(result.commands[0], OpenWork) and result.commands[0].items == ["wheels"]
+
+    def test_a_repair_verb_after_a_filler_names_the_work_after_it(self) -> None:
+        assert only(read("ya cambie los frenos de 2231")).item == "front brakes"
+        assert only(read("2231 all fixed")).stage == Stage.MECHANICAL
+
+    def test_a_move_wanted_by_a_date_is_a_deadline_not_a_move(self) -> None:
+        assert isinstance(only(read("need 5103 on the line by saturday", "sales")), Note)
+        assert not read("4301 unsold", "sales").changes_units
+
+    def test_taken_off_the_line_is_no_move_onto_it(self) -> None:
+        assert not read("took 4002 off the line", "porter").changes_units
+        assert only(read("5521 to the line", "porter")).to_stage == Stage.FRONTLINE
+
+    def test_the_parts_counters_bare_came_in_is_the_parts(self) -> None:
+        assert only(read("came in", "parts", "4300")).kind == BlockerKind.PARTS
+        assert read("came in", "parts", "2231").question is not None
+        assert not read("came in", "porter", "4300").changes_units
+
+    def test_digits_said_one_by_one_before_hundred_join(self) -> None:
+        assert [t.low for t in tokenize("four five hundred done")] == ["4500", "done"]
+        assert [t.low for t in tokenize("fifty two hundred")] == ["5200"]

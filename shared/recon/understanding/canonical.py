@@ -112,6 +112,13 @@ def _names_a_part(lows: list[str], position: int, length: int) -> bool:
     )
 
 
+def word_canon(token: Token) -> str:
+    """One token's keyword or folded word, read alone (no phrases, no neighbours)."""
+    if token.kind == "sym":
+        return SYMBOLS.get(token.text, "")
+    return PHRASES.get((token.low,)) or _word(token.low)
+
+
 def _word(low: str) -> str:
     if low.endswith(("'ll", "’ll")):
         return "!will"
@@ -240,7 +247,7 @@ def _share_final_verb(pieces: list[list[CTok]]) -> list[list[CTok]]:
 
 
 def is_question(tokens: list[Token], ctoks: list[CTok], ended_with_mark: bool) -> bool:
-    if ended_with_mark:
+    if ended_with_mark or _asks_after_comma(tokens, ctoks):
         return True
     for position, ctok in enumerate(ctoks):
         if ctok.canon in ("!polite", "!someone"):
@@ -258,4 +265,19 @@ def is_question(tokens: list[Token], ctoks: list[CTok], ended_with_mark: bool) -
                 and (following.canon == UNIT or tokens[following.start].low in QUESTION_SUBJECTS)
             ) or tokens[-1].low == "yet"
         return low in QUESTION_STARTERS or ctok.canon == "!status"
+    return False
+
+
+_WH_WORDS = frozenset({"when", "whens", "when's", "where", "how", "what"})
+
+
+def _asks_after_comma(tokens: list[Token], ctoks: list[CTok]) -> bool:
+    """ "customer wants the tacoma, when will it be back": a question word and its verb after a
+    comma ask about the car even with no "?" (the "will" is no promise to record)."""
+    for position in range(len(ctoks) - 2):
+        if ctoks[position].canon != ",":
+            continue
+        wh, verb = tokens[ctoks[position + 1].start].low, tokens[ctoks[position + 2].start].low
+        if wh in _WH_WORDS and (verb in AUX_QUESTION_STARTERS or verb in ("will", "'ll")):
+            return True
     return False

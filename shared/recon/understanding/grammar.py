@@ -97,6 +97,7 @@ class Intent:
     put_in: bool = False
     delayed: bool = False  # "can't get to it till monday": held by whoever sent it
     loose: bool = False  # a move read from a stage word alone, with no "to" or verb
+    known_vendor: bool = False  # "back from maaco": from a vendor, not "back from gas station"
 
 
 @dataclass(slots=True)
@@ -112,6 +113,8 @@ class SegmentReading:
     describes_car: bool = False  # a colour or "one" left over: "sold the white one"
     # "6001 delivered" with no part named: a car handed to its buyer, when sales says it.
     delivered: bool = False
+    # "came in", "here" with nothing named: something arrived (for the parts counter, the parts).
+    arrived: bool = False
     # Photos named as a thing ("photo of 2279", "here's a pic", a pic word beside attached
     # media): what the text sends, not a move to the photos stage.
     photos: bool = False
@@ -138,8 +141,10 @@ def _re(pattern: str, *needles: str) -> re.Pattern[str]:
 
 
 _R_PROMISE_SPLIT = _re(r"(?:^|, )(?P<promise>(?:[^,]* )?!will(?: [^,]*)?)", "!will")
-# "back tomorrow", "back friday": a return that has not happened yet.
-_R_PROMISED_RETURN = _re(r"(?:^|, )(?P<promise>(?:[^,]* )?!back ~d(?: [^,]*)?)", "!back")
+# "back tomorrow", "ready friday": a return or a finish that has not happened yet.
+_R_PROMISED_RETURN = _re(
+    r"(?:^|, )(?P<promise>(?:[^,]* )?!(?:back|ready) ~d(?: [^,]*)?)", "!back", "!ready"
+)
 _R_APPROVAL_PENDING = _re(
     rf"!waiting (?:on |for )?(?P<who>(?:{_W} )*?)(?:!to )?!approved(?: (?P<what>{_WS}))?",
     "!approved",
@@ -185,6 +190,8 @@ _R_DONE_STAGE = _re(rf"(?:!done|!fixed) (?:with |w/ |on |de |con )?{_STAGE}", "@
 _R_MOVE = _re(
     rf"(?:(?:!move|!send|!drop|!back|!ready) )*(?:!to|in|at|on|into|with|w/)(?: the)? {_STAGE}", "@"
 )
+# "need 5103 on the line by saturday": a deadline asked for, not a move made.
+_R_MOVE_DEADLINE = _re(_R_MOVE.pattern + r" by ~d", "@")
 _R_RETURN = _re(
     rf"(?:(?:!got|!drop|!move|!send) )?!back(?: from (?P<vendor>{_WS}))?"
     rf"|!pickedup (?:up )?from (?P<picked_from>{_WS})",
@@ -365,6 +372,7 @@ def read_segment(
         reading.correction = True
         intents.clear()
         return reading
+    _symptom_negations(reader)
     hedged = [canon for canon in HEDGES if reader.has(canon)]
     if hedged and not _drop_negated_parts(reader):
         if "!underway" in hedged:
@@ -375,7 +383,7 @@ def read_segment(
         return reading
     _send(reader, intents, vendor_words)
     _moves_and_stage_done(reader, intents)
-    _returns(reader, intents)
+    _returns(reader, intents, vendor_words)
     _parts_in(reader, intents)
     _blockers(reader, intents, vendor_words)
     _inspected(reader, intents)
@@ -406,6 +414,7 @@ def read_segment(
         intents.append(Intent("ack"))
     if reader.has("!status") and not intents:
         intents.append(Intent("status_query"))
+    reading.arrived = not intents and reader.has("!arrived") and not reader.leftover_content()
     reading.delivered = not intents and any(
         alive and c.canon == "!arrived" and reader.tokens[c.start].low in _DELIVERED
         for alive, c in zip(reader.alive, reader.ctoks, strict=True)
@@ -435,22 +444,66 @@ _STAGE_LEADS = frozenset({"!to", "in", "at", "on", "into", "with", "w/", "for", 
 _PHOTO_OF = frozenset({"of", "for", "attached", "attaching", "attach", "below", "above"})
 
 
+# What a car does wrong, after a "not": "ac not blowing cold", "wont start", "heat not working".
+# Only verbs that describe the car: "not getting done" or "not moving to detail" stay negations.
+_SYMPTOM_VERBS = frozenset(
+    {
+        "blowing", "blow", "working", "work", "works", "starting", "start", "starts", "cranking",
+        "crank", "cranks", "cooling", "cool", "heating", "heat", "charging", "charge", "shifting",
+        "shift", "idling", "idle", "locking", "lock", "unlocking", "unlock", "latching", "latch",
+        "opening", "open", "closing", "close", "engaging", "engage", "firing", "reading", "read",
+        "sealing", "seal", "holding", "hold", "turning", "turn", "spinning", "spin", "pairing",
+        "connecting", "connect", "responding", "functioning", "lighting", "running", "run",
+        "runs", "releasing", "retracting", "staying", "stay",
+    }
+)  # fmt: skip
+
+
+def _symptom_negations(reader: _Reader) -> None:
+    """A "not" before a symptom describes the car ("4002 ac not blowing cold needs compressor"):
+    it negates no report, so it no longer holds the rest of the text back."""
+    alive = [p for p, a in enumerate(reader.alive) if a]
+    changed = False
+    for index, position in enumerate(alive[:-1]):
+        ctok = reader.ctoks[position]
+        following = reader.ctoks[alive[index + 1]]
+        if (
+            ctok.canon == "!not"
+            and not following.canon.startswith(("!", "@", "~", "#"))
+            and reader.tokens[following.start].low in _SYMPTOM_VERBS
+        ):
+            ctok.canon = "not"
+            changed = True
+    if changed:
+        reader._rebuild()
+
+
 def _drop_negated_parts(reader: _Reader) -> bool:
     """ "2231 brakes NOT done, alignment done": a "not" holds for its own comma-part only, when
     another part reports work by name ("alignment done", "still waiting on tie rods"). Otherwise
     ("5521 not sold, deal fell through") the whole segment stays negated."""
     parts: list[list[int]] = [[]]
+    with_unit: list[bool] = [False]  # whether the part names a car ("4003 and 4500 uploaded")
     for position, ctok in enumerate(reader.ctoks):
+        if ctok.canon == UNIT:
+            with_unit[-1] = True
         if not reader.alive[position]:
             continue
         if ctok.canon == ",":
             parts.append([])
+            with_unit.append(False)
         parts[-1].append(position)
     if len(parts) < 2:
         return False
     kept = [p for p in parts if not any(reader.ctoks[i].canon in HEDGES for i in p)]
     kept_canons = [reader.ctoks[i].canon for part in kept for i in part]
-    if not kept or not (concepts_of(kept_canons) or "!waiting" in kept_canons):
+    # "going to finish the rest after lunch, 4003 and 4500 are uploaded": a car reported done.
+    reports_a_car = any(
+        with_unit[n] and any(reader.ctoks[i].canon == "!done" for i in part)
+        for n, part in enumerate(parts)
+        if part in kept
+    )
+    if not kept or not (concepts_of(kept_canons) or "!waiting" in kept_canons or reports_a_car):
         return False
     for part in parts:
         if part not in kept:
@@ -578,6 +631,18 @@ def _approval(reader: _Reader, intents: list[Intent]) -> None:
     intents.append(Intent("unblock", kind=BlockerKind.APPROVAL))
 
 
+# Places on the dealer's own grounds: a phrase ending in one is a spot, not a vendor.
+_PLACE_NOUNS = frozenset({"lot", "yard", "building", "bay", "spot", "row", "parking", "overflow"})
+
+
+def _is_vendor(ctoks: list[CTok], vendor_words: frozenset[str]) -> bool:
+    """A body shop, the glass guy, or a vendor the store works with ("dent pros")."""
+    canons = {c.canon for c in ctoks}
+    return bool(canons & (VENDOR_WORDS | vendor_words)) or (
+        " ".join(c.canon for c in ctoks) in vendor_words
+    )
+
+
 def _send(reader: _Reader, intents: list[Intent], vendor_words: frozenset[str]) -> None:
     sublet = reader.find(_R_SUBLET_SEND)
     if sublet:
@@ -592,10 +657,9 @@ def _send(reader: _Reader, intents: list[Intent], vendor_words: frozenset[str]) 
     vendor_ctoks = _trim(reader.group(match, "vendor"))
     if not vendor_ctoks:
         return
-    vendor_canons = {c.canon for c in vendor_ctoks}
-    vendorish = bool(vendor_canons & (VENDOR_WORDS | vendor_words)) or (
-        " ".join(c.canon for c in vendor_ctoks) in vendor_words
-    )
+    if vendor_ctoks[-1].canon in _PLACE_NOUNS:
+        return  # "it was at the body shop lot": where the car stands, not who works on it
+    vendorish = _is_vendor(vendor_ctoks, vendor_words)
     work = _items(reader, reader.group(match, "work")) if work_group else []
     if not vendorish and not (work and match.group("verb")):
         return
@@ -634,17 +698,26 @@ def _moves_and_stage_done(reader: _Reader, intents: list[Intent]) -> None:
     while match := reader.find(_R_NEEDS_STAGE):
         intents.append(Intent("note", body=reader.clause_text.strip()))
         reader.consume(match)
+    while match := reader.find(_R_MOVE_DEADLINE):
+        intents.append(Intent("note", body=reader.clause_text.strip()))
+        reader.consume(match)
     while match := reader.find(_R_MOVE):
         intents.append(Intent("move", stage=_stage(match)))
         reader.consume(match)
 
 
-def _returns(reader: _Reader, intents: list[Intent]) -> None:
+def _returns(reader: _Reader, intents: list[Intent], vendor_words: frozenset[str]) -> None:
     match = reader.find(_R_RETURN)
     if match is None:
         return
     vendor = _trim(reader.group(match, "vendor") or reader.group(match, "picked_from"))
-    intents.append(Intent("sublet_return", vendor=reader.display(vendor) or None))
+    intents.append(
+        Intent(
+            "sublet_return",
+            vendor=reader.display(vendor) or None,
+            known_vendor=_is_vendor(vendor, vendor_words),
+        )
+    )
     reader.consume(match)
 
 
@@ -657,7 +730,13 @@ def _parts_in(reader: _Reader, intents: list[Intent]) -> None:
         words = [c.canon for c in reader.group(match, "what") or reader.group(match, "after")]
         if not concepts_of(words):
             return
-    intents.append(Intent("unblock", kind=BlockerKind.PARTS))
+    if any(
+        c.canon == "wrong" for c in reader.ctoks[: reader.owners(match.start(), match.end())[-1]]
+    ):
+        # "wrong glass came in for 6130": the right part is still awaited.
+        intents.append(_parts_block(reader, [], reader.first_date()))
+    else:
+        intents.append(Intent("unblock", kind=BlockerKind.PARTS))
     reader.consume(match)
 
 
@@ -807,9 +886,15 @@ def _after_still(reader: _Reader, trigger: CTok) -> bool:
     return position > 0 and reader.ctoks[position - 1].canon in ("still", "todavia")
 
 
+_ANY_PERSON = frozenset({"anyone", "anybody", "someone", "somebody", "everyone", "nobody"})
+
+
 def _is_personal_need(reader: _Reader, trigger: CTok, items: list[CTok]) -> bool:
     """A person asking for something is not work: "need keys for 2232", "need more towels"."""
     low = reader.tokens[trigger.start].low
+    position = reader.ctoks.index(trigger)
+    if position > 0 and reader.tokens[reader.ctoks[position - 1].start].low in _ANY_PERSON:
+        return True  # "if anyone needs a jump": whoever it is, not a car
     if low != "need":
         return False
     before = [c for c in reader.ctoks[: reader.ctoks.index(trigger)] if c.canon != "!polite"]
@@ -847,6 +932,12 @@ def _completions(reader: _Reader, intents: list[Intent]) -> None:
             if pattern is _R_COMPLETE_IN and not any(concepts_of(w) for _, w in work):
                 break
             if not work:
+                if (
+                    pattern is _R_COMPLETE_AFTER
+                    and match.group(0).endswith("!fixed")
+                    and reader.text[match.end() :].strip()
+                ):
+                    break  # "ya cambie los frenos": the repair verb names the work after it
                 if pattern is _R_COMPLETE_AFTER:
                     intents.append(Intent("done"))
                 reader.consume(match)

@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 
 from recon.domain.stages import BlockerKind, StaffRole, Stage, stage_for_done
 from recon.understanding.canonical import (
+    HEDGES,
     UNIT,
     CTok,
     canonicalize,
     group_units,
     is_question,
     segments,
+    word_canon,
 )
 from recon.understanding.commands import (
     Ack,
@@ -71,6 +73,11 @@ ACK_ROLES = frozenset(
     {StaffRole.SALES, StaffRole.USED_CAR_MANAGER, StaffRole.SERVICE_MANAGER, StaffRole.ADMIN}
 )
 
+# Roles whose "axle in" is the part arrived: they hear of parts, they do not fit them.
+_RECEIVING_ROLES = frozenset(
+    {StaffRole.PARTS, StaffRole.SERVICE_ADVISOR, StaffRole.SALES, StaffRole.USED_CAR_MANAGER}
+)
+
 # At most this many cars are listed in a question back; more is not a useful choice.
 _MAX_LISTED = 6
 
@@ -109,6 +116,7 @@ _TAPBACK_RE = re.compile(
     r"\s*$",
     re.I | re.S,
 )
+_ALSO_WORDS = frozenset({"too", "also", "tambien", "aswell"})
 _WHO_WORDS = frozenset({"who", "who's", "whos", "whose", "who’s"})
 _BODY_EDGE = frozenset({"on", "for", "to", "of", ",", ":", "-", "in", "at", "about"})
 _ARTICLE_RE = re.compile(r"^(?:a|an|the|some)\s+", re.I)
@@ -127,11 +135,28 @@ def interpret(
         return Interpretation(commands=[])
     assembly = _Assembly(index, sender, context)
     for line_number, line in enumerate(split_lines(text)):
+        line = _without_fyi_before_report(line)
         if assembly.special_line(line, line_number):
             continue
         for clause in _join_trailing_units(split_clauses(line, line_number)):
             assembly.clause(clause)
     return assembly.finish()
+
+
+_FYI_RE = re.compile(r"^\s*f\.?y\.?i\b\.?\s*[:\-–—,]*\s*", re.I)
+
+
+def _without_fyi_before_report(line: str) -> str:
+    """ "FYI 2231 done": a leading FYI only flags the news; when the rest reports work finished
+    it is read as that report, not kept as a note ("fyi 5102 has a recall open" stays one)."""
+    match = _FYI_RE.match(line)
+    if match is None:
+        return line
+    rest = line[match.end() :]
+    canons = {word_canon(token) for token in tokenize(rest)}
+    if "!done" in canons and not canons & HEDGES:
+        return rest
+    return line
 
 
 # A clause that is only stock numbers: "SOLD!! 4500" splits into "SOLD" and "4500".
@@ -209,6 +234,7 @@ class _Assembly:
     photo_units: list[str] = field(default_factory=list)  # named as what the photos show
     photos_unplaced: bool = False  # photos named, no car named
     quiet: bool = False  # "thanks", a 👍 with nothing to acknowledge
+    last_intents: list[Intent] = field(default_factory=list)  # for "4500 too"
 
     # ------------------------------------------------------------------ lines and clauses
 
@@ -220,9 +246,20 @@ class _Assembly:
                 continue
             pre_tokens = tokenize(match.group("pre"))
             pre_mentions, _ = self.index.find_mentions(pre_tokens)
+            told_before = False
+            if action == "we_owe" and _only_chatter(pre_tokens, pre_mentions):
+                pre_tokens, pre_mentions = [], []  # "i think we owe 2231 a detail"
             if not self._only_units(pre_tokens, pre_mentions):
-                continue
-            if pre_mentions:
+                if not (action == "we_owe" and any(m.unit_ids for m in pre_mentions)):
+                    continue
+                # "sold 4301, we owe mats": the news first, then what is owed on the same car.
+                told_before = True
+            if told_before:
+                for clause in split_clauses(match.group("pre"), line_number):
+                    self.clause(clause)
+                body = match.group("body").strip(" .,:-–—")
+                mentions = [m for m in pre_mentions if m.unit_ids]
+            elif pre_mentions:
                 # "2231 note: swapped plates with 2232": the text is kept whole, on 2231 only.
                 body, mentions = match.group("body").strip(" .,:-–—"), pre_mentions
             else:
@@ -307,6 +344,14 @@ class _Assembly:
                     vendor_words=self.index.vendor_words,
                     media=self.context.media_count > 0,
                 )
+                if (
+                    not reading.intents
+                    and not reading.has_content
+                    and self.last_intents
+                    and any(c.canon in _ALSO_WORDS for c in segment)
+                ):
+                    # "7715 parked at photo, 4500 too": the same news for the next car.
+                    reading.intents = [dataclasses.replace(i) for i in self.last_intents]
             self._bind(reading, mentions, clause)
 
     def _continues_list(self, ctoks: list[CTok], clause: Clause) -> bool:
@@ -334,6 +379,10 @@ class _Assembly:
     def _bind(self, reading: SegmentReading, mentions: list[Mention], clause: Clause) -> None:
         if reading.delivered and self.sender.role in SALES_ROLES:
             reading.intents.append(Intent("move", stage=Stage.SOLD))
+        elif reading.arrived and self.sender.role == StaffRole.PARTS:
+            # The parts counter's bare "came in" is the car's parts ("4300 came in"); with no car
+            # named it fits only the sender's last car if that one waits on parts, else it asks.
+            reading.intents.append(Intent("unblock", kind=BlockerKind.PARTS))
         named = [self._narrowed(mentions[i], reading) for i in reading.mentions]
         resolved: list[str] = []
         for mention in named:
@@ -381,6 +430,7 @@ class _Assembly:
             elif resolved:
                 self.bare_units.extend(u for u in resolved if u not in self.bare_units)
             return
+        self.last_intents = intents
         for unit_id in targets:
             unit = self.index.unit(unit_id)
             for intent in intents:
@@ -552,8 +602,8 @@ class _Assembly:
                         ]
                     if items:
                         self._add(OpenWork(**base, items=items, approved=intent.approved))
-            case "complete_work" if intent.put_in and self.sender.role == StaffRole.PARTS:
-                # The parts department receives parts, it does not install them.
+            case "complete_work" if intent.put_in and self.sender.role in _RECEIVING_ROLES:
+                # The parts counter and the office receive parts, they do not install them.
                 self._add(Unblock(**base, kind=BlockerKind.PARTS))
             case "complete_work":
                 for item, words in zip(intent.items, intent.item_words, strict=True):
@@ -574,8 +624,9 @@ class _Assembly:
                 self._add(Unblock(**base, kind=intent.kind))
             case "send_to_vendor":
                 self._add(SendToVendor(**base, vendor=intent.vendor, work=intent.items))
-            case "sublet_return" if unit.stage != Stage.SUBLET.value and not intent.vendor:
-                # "4301 came back, deal unwound": not out with a vendor, so not a return.
+            case "sublet_return" if unit.stage != Stage.SUBLET.value and not intent.known_vendor:
+                # "4301 came back, deal unwound", "2232 back from gas station": not out with a
+                # vendor, so not a return.
                 self.unparsed = True
             case "sublet_return":
                 self._add(SubletReturn(**base, from_vendor=intent.vendor))
@@ -618,6 +669,14 @@ class _Assembly:
                     None,
                 )
                 return
+        if (
+            self.sender.role == StaffRole.USED_CAR_MANAGER
+            and unit.blocker_kind == BlockerKind.APPROVAL.value
+        ):
+            # The manager does no work on the car: their "✅" on a car that waits on their
+            # approval is the approval, not a finished stage.
+            self._add(Unblock(**base, kind=BlockerKind.APPROVAL))
+            return
         stage = stage_for_done(self.sender.role, unit.stage)
         if stage == Stage.FRONTLINE:
             # The front line's "done" is a sale: "4301 ready" or "all set" never sells a car,
@@ -764,6 +823,15 @@ class _Assembly:
             "Sorry, I didn't understand. Text the stock number and what happened, e.g. "
             '"2231 brakes done" or "2231 to detail". Text HELP for more.'
         )
+
+
+def _only_chatter(tokens: list[Token], mentions: list[Mention]) -> bool:
+    """A few plain words and no car or keyword: "i think", "pretty sure", "oh and"."""
+    return (
+        not mentions
+        and 0 < len(tokens) <= 3
+        and all(word_canon(t) == "!ack" or not word_canon(t).startswith(("!", "@")) for t in tokens)
+    )
 
 
 def _inspected_without_findings(intents: list[Intent]) -> bool:

@@ -169,8 +169,12 @@ def _spoken_digits(words: list[str]) -> str | None:
     if any(word in _SCALES for word in words):
         # "fifty two hundred", "five thousand one hundred two": said as an amount.
         total = current = 0
+        previous = ""
         for word in words:
-            if word in _SCALES:
+            if word in _ONES and previous in _ONES:
+                # "four five hundred": digit by digit before the scale, 45 hundred (4500).
+                current = current * 10 + _ONES[word]
+            elif word in _SCALES:
                 current = (current or 1) * _SCALES[word]
                 if word == "thousand":
                     total, current = total + current, 0
@@ -178,6 +182,7 @@ def _spoken_digits(words: list[str]) -> str | None:
                 return None
             else:
                 current += _ONES.get(word, 0) + _TEENS.get(word, 0) + _TENS.get(word, 0)
+            previous = word
         return str(total + current)
     # Said in pairs or digit by digit: "twenty two | thirty one", "forty one | oh one", "two
     # two three one"; a pair is a tens word and a one, a teen, or "oh" and a one.
@@ -227,6 +232,8 @@ def _split_glued(raw: str, offset: int) -> list[Token]:
             Token(raw[:cut], low[:cut], offset, offset + cut, "word"),
             Token(raw[cut:], "is", offset + cut, offset + len(raw), "word"),
         ]
+    if low.isalpha() and len(low) > 6 and not is_known_word(low):
+        return _split_glued_verb(raw, low, offset) or whole
     if low.isalpha() or low.isdigit() or not low.isalnum():
         return whole
     match = _GLUED_TAIL_RE.match(low)
@@ -241,6 +248,22 @@ def _split_glued(raw: str, offset: int) -> list[Token]:
         Token(raw[:cut], low[:cut], offset, offset + cut, "word"),
         Token(raw[cut:], low[cut:], offset + cut, offset + len(raw), "word"),
     ]
+
+
+# Report verbs typed against the work with no space: "brakesdone", "axlefixed".
+_GLUED_VERBS = ("done", "fixed", "finished", "complete", "installed", "replaced", "listo")
+
+
+def _split_glued_verb(raw: str, low: str, offset: int) -> list[Token] | None:
+    """ "brakesdone" is "brakes" + "done" when the letters before the verb are a known word."""
+    for verb in _GLUED_VERBS:
+        cut = len(low) - len(verb)
+        if low.endswith(verb) and cut >= 3 and is_known_word(low[:cut]):
+            return [
+                Token(raw[:cut], low[:cut], offset, offset + cut, "word"),
+                Token(raw[cut:], verb, offset + cut, offset + len(raw), "word"),
+            ]
+    return None
 
 
 _JOINER_RE = re.compile(r"[-.]")

@@ -400,6 +400,8 @@ class UnitIndex:
         while position < len(lows) and position not in taken:
             low = lows[position]
             following = lows[position + 1] if position + 1 < len(lows) else ""
+            if low == "#" and position > 0 and lows[position - 1] in _REFERENCE_WORDS:
+                break  # "RO#88213": the number of a repair order, not a stock number
             if low in _STOCK_PREFIXES or low == "#":
                 forced = forced or "stock"
             elif low in _VIN_PREFIXES:
@@ -429,6 +431,8 @@ class UnitIndex:
         if forced:
             return low
         previous = tokens[position - 1].low if position > 0 else ""
+        if previous == "#" and position > 1:
+            previous = tokens[position - 2].low  # "RO#88213" tokenizes as "ro", "#", "88213"
         following = tokens[position + 1].low if position + 1 < len(tokens) else ""
         if previous in _REFERENCE_WORDS or following in _MEASURE_WORDS:
             # "2231 ro 5521 done": a repair order, even when a stock number reads the same.

@@ -24,11 +24,13 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
         "needs", "need", "nds", "neds", "needz", "requires", "require", "required", "needing",
         "necesita", "necesitan", "necesito", "found", "rec", "recs", "recommend", "recommends",
         "recommended", "falta", "le falta", "could use", "can use",
+        # "done except the wheels" is "done, but needs the wheels".
+        "except", "except for", "excepto", "other than",
     ),
     # "windshield needs replaced": the item comes first.
     "!needsrep": (
         "needs replaced", "needs replacing", "needs to be replaced", "needs fixed", "needs fixing",
-        "needs to be fixed", "need replaced", "needs done",
+        "needs to be fixed", "need replaced", "needs done", "needed",
     ),
     "!fixed": (
         "replaced", "fixed", "repaired", "installed", "mounted", "swapped", "changed", "did",
@@ -87,7 +89,7 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "!note": ("note", "notes", "nota", "fyi"),
     "!weowe": ("we owe", "we-owe", "weowe", "due bill", "we owe on"),
     "!ack": (
-        "got it", "ack", "acked", "acknowledged", "seen", "saw it", "ok", "okay", "k", "kk",
+        "got it", "ack", "acked", "acking", "acknowledged", "seen", "saw it", "ok", "okay", "k", "kk",
         "gotcha", "got ya", "got you", "got u", "understood", "entendido",
         "copy", "copy that", "roger", "10-4", "noted", "sounds good", "will do", "ok got it",
         "yep", "yup", "yeah", "yea", "sure", "saw it", "cool", "np", "no prob", "no worries",
@@ -111,13 +113,14 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "!not": (
         "not", "no", "dont", "don't", "didnt", "didn't", "isnt", "isn't", "aint", "ain't", "never",
         "nope", "cant", "can't", "wont", "won't", "stop", "cancel", "hold off", "not yet", "nunca",
-        "todavia no", "aun no", "havent", "haven't", "hasnt", "hasn't",
+        "todavia no", "aun no", "havent", "haven't", "hasnt", "hasn't", "wasnt", "wasn't",
+        "werent", "weren't", "doesnt", "doesn't", "arent", "aren't", "couldnt", "couldn't",
     ),
     # Work still under way: "2231 almost done", "about to detail 4600". Nothing changes yet.
     "!underway": (
         "almost", "nearly", "about to", "casi", "ya mero", "starting", "started on", "working on",
         "going to start", "gonna start", "fixing to", "in progress", "halfway", "half way",
-        "next", "up next", "on deck",
+        "next", "up next", "on deck", "going to finish", "gonna finish", "going to do",
     ),
     # Asking for work, not reporting it: "get 5102 inspected today" (a move stays a move).
     "!request": (
@@ -143,6 +146,9 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "!will": (
         "will", "gonna", "should be", "shall", "plan to", "planning to", "supposed to", "va a",
         "voy a", "later", "this afternoon", "tonight", "going to drop", "going to bring",
+        # A forecast, not a report: "going to finish 2231 after lunch", "might be done today".
+        "going to be", "might", "hopefully",
+        "probably", "prob", "should",
     ),
     "!shot": ("shot",),
     "!bad": (
@@ -227,6 +233,9 @@ EXTRA_PHRASES: dict[str, str] = {
     # "6120 out of the shop": the shop step is over (but "out of soap" is not a stage).
     "out of the shop": "@mechanical !done", "out of shop": "@mechanical !done",
     "out of service": "@mechanical !done", "out of detail": "@detail !done",
+    # Taken off the front line is no move onto it: "took 4002 off the line".
+    "off the line": "offline", "off the front line": "offline", "off the lot": "offline",
+    "off line": "offline", "off frontline": "offline", "off the frontline": "offline",
     # A car that needs cleaning asks for detail; it is not a wash done.
     "needs to be washed": "!needs a @detail", "needs washed": "!needs a @detail",
     "needs to be cleaned": "!needs a @detail", "needs cleaned": "!needs a @detail",
@@ -270,6 +279,8 @@ QUESTION_STARTERS: frozenset[str] = frozenset(
         "where", "wheres", "where's", "when", "what", "whats", "what's", "how", "hows", "how's",
         "any", "anything", "donde", "cuando", "status", "stat", "why", "which", "whens", "when's",
         "wen", "wat", "wats", "wut", "como",
+        # About a person ("who's doing the alignment on 4101"): asked, never a report.
+        "who", "who's", "whos", "whose",
     ]
 )
 
@@ -376,6 +387,8 @@ NOT_WORK_WORDS: frozenset[str] = frozenset(
         "help", "call", "ride", "time", "money", "answer", "update", "info", "quoted", "quote",
         "total", "approx", "est", "estimate", "price", "cost", "ro", "po", "invoice", "inv",
         "ticket", "claim",
+        # "found 5102, it was at the body shop lot": where a car is, not what it needs.
+        "was", "were", "lot", "yard", "building",
     ]
 )
 
@@ -476,6 +489,7 @@ PROTECTED_WORDS: frozenset[str] = frozenset(
         "bold", "fold", "mold", "sole", "sold", "solid", "soldier", "soda", "stop", "ship", "shot",
         "show", "chop", "shoe", "shops", "shoo", "shout", "stoop", "pack", "rack", "sack", "hack",
         "jack", "lack", "black", "bank", "bake", "back", "bark", "party", "pants", "ports",
+        "blend", "blends", "unsold",
         "darts", "carts", "warts", "paris", "port", "pact", "pats", "retail", "details", "dental",
         "much", "mach", "meh", "mesh", "mecca", "tired", "fires", "wires", "tries", "times",
         "tiles", "tiers", "tirade", "writing", "wanting", "waiting", "wading", "baiting",

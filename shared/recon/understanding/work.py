@@ -26,6 +26,9 @@ _WORD_RE = re.compile(r"[a-z0-9][a-z0-9/&'-]*")
 _LOCATION_CONCEPTS = frozenset({"paint"})
 # Concepts that name what is done to the part before them: "coolant flush", "brake fluid".
 _OPERATION_CONCEPTS = frozenset({"fluids"})
+# Concepts that name the dash light of the system before them: "engine light", "tpms light".
+_WARNING_CONCEPTS = frozenset({"lights"})
+_LIGHT = frozenset({"light", "lights"})  # the bare word: "wipers headlights" stays two items
 
 
 def words_of(text: str) -> list[str]:
@@ -100,6 +103,8 @@ def split_boundaries(words: list[str]) -> list[int]:
         if first == second or first in _LOCATION_CONCEPTS or second in _OPERATION_CONCEPTS:
             continue
         between = words[first_end:second_start]
+        if second in _WARNING_CONCEPTS and not between and words[second_start] in _LIGHT:
+            continue
         if all(word.isdigit() or word in POSITION_WORDS or word == "new" for word in between):
             cuts.append(first_end)
     return cuts
