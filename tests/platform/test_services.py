@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 import importlib
 from collections.abc import AsyncIterator
@@ -11,6 +13,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+import recon.service.app as service_app
 from recon.devstack.servers import EmbeddedNats
 from recon.settings import Settings
 
@@ -54,3 +57,29 @@ async def test_readyz_is_503_when_nats_goes_away(settings: Settings, tmp_path) -
             assert response.json()["checks"]["nats"] is False
     finally:
         nats.stop()
+
+
+async def test_a_worker_that_will_not_stop_does_not_hold_up_shutdown(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(service_app, "STOP_SECONDS", 0.2)
+    released = asyncio.Event()
+
+    async def stubborn(state: object) -> None:
+        while not released.is_set():
+            with contextlib.suppress(asyncio.CancelledError):  # swallows every cancel
+                await asyncio.sleep(3600)
+
+    app = service_app.create_service_app(
+        "stubborn", title="t", description="d", relay=False, workers=[stubborn], settings=settings
+    )
+    async with asyncio.timeout(10):  # without the bound, the app's shutdown waits for ever
+        async with serving(app):
+            await asyncio.sleep(0.1)  # the worker has started
+    assert "stubborn-stubborn did not stop within 0.2 s" in caplog.text
+    assert "in stubborn" in caplog.text  # where it was stuck
+    released.set()
+    left = [task for task in asyncio.all_tasks() if task.get_name() == "stubborn-stubborn"]
+    for task in left:
+        task.cancel()
+    await asyncio.gather(*left)

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import functools
 import gc
+import io
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
@@ -31,6 +32,8 @@ from recon.settings import Settings, get_settings
 log = logging.getLogger(__name__)
 
 Worker = Callable[[ServiceState], Coroutine[Any, Any, None]]
+# How long a stopping service waits for its workers (the relay, consumers, pollers) to end.
+STOP_SECONDS = 10.0
 
 REQUEST_SECONDS = Histogram(
     "recon_http_request_seconds",
@@ -90,11 +93,7 @@ def create_service_app(
         try:
             yield
         finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+            await _stop(tasks)
             with contextlib.suppress(Exception):
                 await nats_client.drain()
             try:
@@ -113,6 +112,26 @@ def create_service_app(
     for router in routers:
         app.include_router(router)
     return app
+
+
+async def _stop(tasks: Sequence[asyncio.Task[None]]) -> None:
+    """Cancel the service's workers and wait for them, a bounded time: a worker that does not
+    stop (a cancel swallowed somewhere below it) is logged with where it is stuck and left
+    behind, rather than holding the process up for ever."""
+    for task in tasks:
+        task.cancel()
+    if not tasks:
+        return
+    done, stuck = await asyncio.wait(tasks, timeout=STOP_SECONDS)
+    for task in done:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("%s failed", task.get_name(), exc_info=task.exception())
+    for task in stuck:
+        where = io.StringIO()
+        task.print_stack(file=where)
+        log.error(
+            "%s did not stop within %s s:\n%s", task.get_name(), STOP_SECONDS, where.getvalue()
+        )
 
 
 @functools.cache
