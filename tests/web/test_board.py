@@ -177,7 +177,9 @@ class TestFilters:
         await page.get_by_label("Over target").check()
         await expect(cards).to_have_count(1)
         await expect(page.locator(f"#unit-{late.id}")).to_have_class(re.compile(r"\bclock-over\b"))
-        assert "over=1" in page.url  # the filtered board can be bookmarked
+        await expect(page).to_have_url(
+            re.compile(r"over=1")
+        )  # the filtered board can be bookmarked
         await page.get_by_label("Over target").uncheck()
 
         await page.locator("#filters select[name=stage]").select_option("detail")

@@ -87,6 +87,7 @@
   const pendingCards = new Set();
   let cardTimer = null;
   let columnsTimer = null;
+  let columnsAsked = 0; // refreshes asked for; only the latest one's answer is shown
   let reviewTimer = null;
 
   function narrowed() {
@@ -152,11 +153,13 @@
   }
 
   async function refreshColumns() {
+    const asked = ++columnsAsked;
     const query = new URLSearchParams(new FormData($("#filters")));
     query.delete("tv");
     for (const [key, value] of Array.from(query.entries())) if (!value) query.delete(key);
     const html = await getHtml(`${boardUrl}/columns?${query}`);
-    if (html === null) return;
+    // An answer to filters changed since (it came back late) would undo the newer board.
+    if (html === null || asked !== columnsAsked) return;
     columns().replaceWith(fragment(html));
     initTabs();
     fitTv();
