@@ -1173,6 +1173,12 @@ class TestVendorsPortersManagers:
         assert read("came in", "parts", "2231").question is not None
         assert not read("came in", "porter", "4300").changes_units
 
+    def test_a_failed_inspection_sends_the_car_nowhere(self) -> None:
+        assert not read("7712 failed inspection").changes_units
+        failed = read("4800 failed state inspection, needs tires")
+        assert [c.action for c in failed.commands] == ["open_work"]
+        assert only(read("7712 to inspection", "porter")).to_stage == Stage.INSPECTION
+
     def test_digits_said_one_by_one_before_hundred_join(self) -> None:
         assert [t.low for t in tokenize("four five hundred done")] == ["4500", "done"]
         assert [t.low for t in tokenize("fifty two hundred")] == ["5200"]

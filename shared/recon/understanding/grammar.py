@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import pairwise
 
 from recon.domain.stages import BlockerKind, Stage
 from recon.understanding.canonical import CONNECTORS, DATE, HEDGES, UNIT, CTok
@@ -576,6 +577,14 @@ def _no_move_before(before: list[CTok]) -> bool:
     return not any(c.canon in ("!move", "!send", "!drop", "!ready", "!back") for c in before)
 
 
+def _failed_stage(reader: _Reader) -> bool:
+    """ "7712 failed inspection": the car did not pass that stage; it is not being sent there."""
+    alive = [c for keep, c in zip(reader.alive, reader.ctoks, strict=True) if keep]
+    return any(
+        before.canon == "!bad" and stage.canon.startswith("@") for before, stage in pairwise(alive)
+    )
+
+
 def _promise(reader: _Reader, intents: list[Intent]) -> None:
     """A promise ("will drop it back tomorrow") is recorded as a note, never a change."""
     match = reader.find(_R_PROMISE_SPLIT) or reader.find(_R_PROMISED_RETURN)
@@ -973,8 +982,10 @@ def _leftover_keywords(reader: _Reader, intents: list[Intent], media: bool) -> N
     if stages == {Stage.PHOTOS} and media:
         # "2279 pics 📸" sent with the pictures: the pictures are the news, not a move.
         reader.photos_left = True
-    elif len(stages) == 1 and not any(
-        i.action in ("move", "done", "send_to_vendor") for i in intents
+    elif (
+        len(stages) == 1
+        and not any(i.action in ("move", "done", "send_to_vendor") for i in intents)
+        and not _failed_stage(reader)
     ):
         intents.append(Intent("move", stage=stages.pop(), loose=True))
     if len(stages) <= 1:
