@@ -46,6 +46,11 @@ async def change(sessions: Sessions, store: Store, unit: Unit, action, **options
     return await latest_event_id(sessions, unit.id)
 
 
+async def move(sessions: Sessions, store: Store, unit: Unit, stage: str):  # type: ignore[no-untyped-def]
+    """The unit moved to `stage` through the API's domain call; the event's id."""
+    return await change(sessions, store, unit, units.move_unit, to_stage=stage, cause=API_CAUSE)
+
+
 class TestDefaultRules:
     async def test_moved_to_detail_texts_every_detailer_and_no_one_else(
         self, sessions: Sessions, notifier_settings: Settings, fake_twilio: FakeTwilio
@@ -55,9 +60,7 @@ class TestDefaultRules:
         photographer = await make_staff(sessions, store, role="photographer")
         unit = await make_unit(sessions, store, stage="mechanical", stock_number="2231")
         async with running_notifier(notifier_settings):
-            event_id = await change(
-                sessions, store, unit, units.move_unit, to_stage="detail", cause=API_CAUSE
-            )
+            event_id = await move(sessions, store, unit, "detail")
             rows = await settled(sessions, notifier_settings, event_id)
         assert {row.staff_id for row in rows} == {d.id for d in detailers}
         for detailer in detailers:
@@ -92,9 +95,7 @@ class TestDefaultRules:
         service_manager = await make_staff(sessions, store, role="service_manager")
         unit = await make_unit(sessions, store, stage="photos", stock_number="5150")
         async with running_notifier(notifier_settings):
-            event_id = await change(
-                sessions, store, unit, units.move_unit, to_stage="frontline", cause=API_CAUSE
-            )
+            event_id = await move(sessions, store, unit, "frontline")
             rows = await settled(sessions, notifier_settings, event_id)
         assert {row.staff_id for row in rows} == {sales.id, manager.id}
         assert fake_twilio.texts_to(sales.phone) == [
@@ -117,9 +118,7 @@ class TestDefaultRules:
                 session, fresh, names=["windshield"], vendor="Ace Glass", cause=API_CAUSE
             )
         async with running_notifier(notifier_settings):
-            event_id = await change(
-                sessions, store, unit, units.move_unit, to_stage="sublet", cause=API_CAUSE
-            )
+            event_id = await move(sessions, store, unit, "sublet")
             await settled(sessions, notifier_settings, event_id)
         assert fake_twilio.texts_to(glass.phone) == [
             "Work order: 4410 (2019 Chevrolet Silverado, Red): windshield. "
@@ -233,8 +232,8 @@ class TestDefaultRules:
             "6060 (2019 Chevrolet Silverado, White) is over target in mechanical: "
             "3.0 days (target 2 days)."
         )
-        await change(sessions, store, unit, units.move_unit, to_stage="inspection", cause=API_CAUSE)
-        await change(sessions, store, unit, units.move_unit, to_stage="mechanical", cause=API_CAUSE)
+        await move(sessions, store, unit, "inspection")
+        await move(sessions, store, unit, "mechanical")
         await age(2.5)
         await run_check(sessions, queue_overdue, settings=notifier_settings)
         assert len(await overdue_texts()) == 2
@@ -270,9 +269,7 @@ class TestNeverText:
             barred.append(person)
         unit = await make_unit(sessions, store, stage="mechanical")
         async with running_notifier(notifier_settings):
-            event_id = await change(
-                sessions, store, unit, units.move_unit, to_stage="detail", cause=API_CAUSE
-            )
+            event_id = await move(sessions, store, unit, "detail")
             rows = await settled(sessions, notifier_settings, event_id)
         assert [row.staff_id for row in rows] == [ok.id]
         assert all(fake_twilio.texts_to(person.phone) == [] for person in barred)
@@ -302,9 +299,7 @@ class TestQuietHours:
         detailer = await make_staff(sessions, store, role="detailer")
         unit = await make_unit(sessions, store, stage="mechanical")
         async with running_notifier(notifier_settings):
-            event_id = await change(
-                sessions, store, unit, units.move_unit, to_stage="detail", cause=API_CAUSE
-            )
+            event_id = await move(sessions, store, unit, "detail")
             rows = await wait_until(lambda: notifications_of(sessions, event_id))
         assert [row.status for row in rows] == ["pending"]
         expected = quiet_until(datetime.now(UTC), timezone=zone, start=start, end=end)
@@ -322,12 +317,8 @@ class TestBatching:
         first = await make_unit(sessions, store, stage="mechanical", stock_number="1001")
         second = await make_unit(sessions, store, stage="mechanical", stock_number="1002")
         async with running_notifier(config):
-            one = await change(
-                sessions, store, first, units.move_unit, to_stage="detail", cause=API_CAUSE
-            )
-            two = await change(
-                sessions, store, second, units.move_unit, to_stage="detail", cause=API_CAUSE
-            )
+            one = await move(sessions, store, first, "detail")
+            two = await move(sessions, store, second, "detail")
             rows = await settled(sessions, config, one) + await settled(sessions, config, two)
         assert len({row.message_id for row in rows}) == 1
         assert fake_twilio.texts_to(detailer.phone) == [
@@ -352,9 +343,7 @@ class TestEditedRules:
             )
         unit = await make_unit(sessions, store, stage="mechanical", stock_number="9090")
         async with running_notifier(notifier_settings):
-            event_id = await change(
-                sessions, store, unit, units.move_unit, to_stage="detail", cause=API_CAUSE
-            )
+            event_id = await move(sessions, store, unit, "detail")
             await settled(sessions, notifier_settings, event_id)
         assert fake_twilio.texts_to(porter.phone) == [
             "9090 (2019 Chevrolet Silverado, White) is ready for detail."

@@ -34,7 +34,7 @@ from tests.notifier.conftest import (
     wait_until,
 )
 from tests.notifier.test_delivery import sender_settings, sending
-from tests.notifier.test_rules import by, change
+from tests.notifier.test_rules import by, change, move
 from tests.platform.test_services import serving
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -129,15 +129,9 @@ class TestBatchFlush:
         first = await make_unit(sessions, store, stage="mechanical", stock_number="1001")
         second = await make_unit(sessions, store, stage="mechanical", stock_number="1002")
         async with running_notifier(config):
-            one = await change(
-                sessions, store, first, units.move_unit, to_stage="detail", cause=API_CAUSE
-            )
-            two = await change(
-                sessions, store, second, units.move_unit, to_stage="detail", cause=API_CAUSE
-            )
-            on = await change(
-                sessions, store, first, units.move_unit, to_stage="photos", cause=API_CAUSE
-            )
+            one = await move(sessions, store, first, "detail")
+            two = await move(sessions, store, second, "detail")
+            on = await move(sessions, store, first, "photos")
             stale = await settled(sessions, config, one)
             kept = await settled(sessions, config, two)
             await settled(sessions, config, on)
@@ -155,15 +149,9 @@ class TestBatchFlush:
         detailer = await make_staff(sessions, store, role="detailer")
         unit = await make_unit(sessions, store, stage="mechanical", stock_number="3003")
         async with running_notifier(config):
-            first = await change(
-                sessions, store, unit, units.move_unit, to_stage="detail", cause=API_CAUSE
-            )
-            await change(
-                sessions, store, unit, units.move_unit, to_stage="mechanical", cause=API_CAUSE
-            )
-            again = await change(
-                sessions, store, unit, units.move_unit, to_stage="detail", cause=API_CAUSE
-            )
+            first = await move(sessions, store, unit, "detail")
+            await move(sessions, store, unit, "mechanical")
+            again = await move(sessions, store, unit, "detail")
             overtaken = await settled(sessions, config, first)
             latest = await settled(sessions, config, again)
         assert outcomes(overtaken) == [(detailer.id, "skipped", "stale")]
@@ -243,12 +231,8 @@ class TestQuietHours:
         photographer = await make_staff(sessions, store, role="photographer")
         unit = await make_unit(sessions, store, stage="mechanical", stock_number="4404")
         async with running_notifier(notifier_settings):
-            to_detail = await change(
-                sessions, store, unit, units.move_unit, to_stage="detail", cause=API_CAUSE
-            )
-            to_photos = await change(
-                sessions, store, unit, units.move_unit, to_stage="photos", cause=API_CAUSE
-            )
+            to_detail = await move(sessions, store, unit, "detail")
+            to_photos = await move(sessions, store, unit, "photos")
             for event_id in (to_detail, to_photos):
                 held = await wait_until(lambda e=event_id: notifications_of(sessions, e))
                 assert [row.status for row in held] == ["pending"]
@@ -282,9 +266,7 @@ class TestExactlyOnce:
         store = await quiet_free_store(sessions)
         detailer = await make_staff(sessions, store, role="detailer")
         unit = await make_unit(sessions, store, stage="mechanical", stock_number="5505")
-        moved = await change(
-            sessions, store, unit, units.move_unit, to_stage="detail", cause=API_CAUSE
-        )
+        moved = await move(sessions, store, unit, "detail")
         async with sessions() as session, session.begin():
             await queue_texts(
                 session,
@@ -301,7 +283,7 @@ class TestExactlyOnce:
             await fake_twilio.wait_for(lambda: bool(fake_twilio.texts_to(detailer.phone)))
             first.cancel()  # killed between the provider's accept and the SID write
         fake_twilio.release()
-        await change(sessions, store, unit, units.move_unit, to_stage="photos", cause=API_CAUSE)
+        await move(sessions, store, unit, "photos")
         async with sending(sessions, config):
             [row] = await finished(sessions, moved)
         assert (row.status, row.error_code) == ("sent", None)
