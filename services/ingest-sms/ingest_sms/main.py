@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from starlette.middleware import Middleware
 
 from ingest_sms.deps import ingest_of
+from ingest_sms.fast_path import SmsWebhookFastPath
 from ingest_sms.webhooks import router
 from recon.service.app import create_service_app
 from recon.service.state import ServiceState
@@ -21,6 +23,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="The SMS provider's webhooks: staff texts in, delivery statuses.",
         routers=[router],
         workers=[apply_held_texts],
+        middleware=[Middleware(SmsWebhookFastPath)],
         settings=settings,
     )
     return app

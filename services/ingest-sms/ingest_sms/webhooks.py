@@ -11,7 +11,7 @@ from starlette.datastructures import FormData
 
 from ingest_sms.delivery import STATUS, record_status
 from ingest_sms.deps import IngestDep, SignedForm
-from ingest_sms.inbound import MAX_MEDIA, InboundText
+from ingest_sms.inbound import MAX_MEDIA, InboundText, SmsIngest
 from recon.service.deps import SessionDep
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,11 @@ def inbound_text(form: FormData) -> InboundText:
     },
 )
 async def receive_sms(form: SignedForm, ingest: IngestDep) -> Response:
-    inbound = inbound_text(form)
+    return await answer_text(inbound_text(form), ingest)
+
+
+async def answer_text(inbound: InboundText, ingest: SmsIngest) -> Response:
+    """Store, apply and answer one text (the route's work, also done by `fast_path`)."""
     try:
         handled = await ingest.receive(inbound)
     except Exception:

@@ -1,0 +1,144 @@
+"""The text webhook's fast path (`ingest_sms.fast_path`): a signed text is answered there, as
+the route answers it; anything it would refuse reaches the full app with its body intact."""
+
+from __future__ import annotations
+
+import urllib.parse
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.types import Message, Receive, Scope, Send
+
+from ingest_sms.fast_path import SmsWebhookFastPath
+from ingest_sms.main import create_app
+from recon.devstack.text import SMS_PATH, reply_of, sign, text_form
+from tests.conftest import TestServers
+from tests.ingest.conftest import AUTH_TOKEN, PUBLIC_BASE_URL, Phone, ingest_settings
+from tests.ingest.test_webhook import detail_car, stage_of
+from tests.platform.test_services import serving
+
+Sessions = async_sessionmaker[AsyncSession]
+FORM_TYPE = "application/x-www-form-urlencoded"
+
+
+@dataclass
+class FullApp:
+    """Stands in for the app behind the fast path: keeps the body each request reached it with."""
+
+    bodies: list[bytes] = field(default_factory=list)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        body, more = b"", True
+        while more:
+            message = await receive()
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        self.bodies.append(body)
+        await send({"type": "http.response.start", "status": 299, "headers": []})
+        await send({"type": "http.response.body", "body": b"full app"})
+
+
+@pytest.fixture(scope="module")
+async def app(servers: TestServers) -> AsyncIterator[FastAPI]:
+    app = create_app(ingest_settings(servers))
+    async with serving(app):
+        yield app
+
+
+async def post(
+    app: FastAPI, full_app: FullApp, body: bytes, headers: dict[str, str]
+) -> tuple[int, bytes]:
+    """POST the body to the fast path in front of `full_app`; (status, body) answered."""
+    scope: Scope = {
+        "type": "http",
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "server": ("test", 80),
+        "path": SMS_PATH,
+        "raw_path": SMS_PATH.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(name.lower().encode(), value.encode()) for name, value in headers.items()]
+        + [(b"content-length", str(len(body)).encode())],
+        "app": app,
+    }
+    requests = [{"type": "http.request", "body": body, "more_body": False}]
+    answered: list[Message] = []
+
+    async def receive() -> Message:
+        return requests.pop() if requests else {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        answered.append(message)
+
+    await SmsWebhookFastPath(full_app)(scope, receive, send)
+    status = next(m["status"] for m in answered if m["type"] == "http.response.start")
+    return status, b"".join(m.get("body", b"") for m in answered)
+
+
+def signature(form: dict[str, str]) -> str:
+    return sign(auth_token=AUTH_TOKEN, url=PUBLIC_BASE_URL + SMS_PATH, params=form)
+
+
+async def test_a_signed_text_is_answered_in_front_of_the_app(
+    app: FastAPI, sessions: Sessions
+) -> None:
+    store, detailer, unit = await detail_car(sessions)
+    form = text_form(from_number=detailer.phone, to_number=store.sms_number, body="2231 done")
+    full_app = FullApp()
+
+    status, body = await post(
+        app,
+        full_app,
+        urllib.parse.urlencode(form).encode(),
+        {"content-type": FORM_TYPE, "x-twilio-signature": signature(form)},
+    )
+
+    assert status == 200 and full_app.bodies == []
+    reply = reply_of(body.decode())
+    assert reply is not None and "2231" in reply
+    assert await stage_of(sessions, unit) == "photos"
+
+
+@pytest.mark.parametrize(
+    ("content_type", "signed"),
+    [(FORM_TYPE, False), ("multipart/form-data; boundary=x", True), ("text/plain", True)],
+    ids=["bad signature", "multipart", "not a form"],
+)
+async def test_what_it_would_refuse_reaches_the_app_with_its_body(
+    app: FastAPI, sessions: Sessions, content_type: str, signed: bool
+) -> None:
+    store, detailer, unit = await detail_car(sessions)
+    form = text_form(from_number=detailer.phone, to_number=store.sms_number, body="2231 done")
+    body = urllib.parse.urlencode(form).encode()
+    full_app = FullApp()
+
+    status, answer = await post(
+        app,
+        full_app,
+        body,
+        {"content-type": content_type, "x-twilio-signature": signature(form) if signed else "x"},
+    )
+
+    assert (status, answer) == (299, b"full app") and full_app.bodies == [body]
+    assert await stage_of(sessions, unit) == "detail"
+
+
+async def test_a_text_it_answers_is_timed_under_the_route(phone: Phone, sessions: Sessions) -> None:
+    store, detailer, _ = await detail_car(sessions)
+    await phone.text(from_number=detailer.phone, to_number=store.sms_number, body="2231 done")
+
+    metrics = (await phone.client.get("/metrics")).text
+
+    timed = [
+        line
+        for line in metrics.splitlines()
+        if line.startswith("recon_http_request_seconds_count")
+        and f'route="{SMS_PATH}"' in line
+        and 'status="200"' in line
+    ]
+    assert timed
