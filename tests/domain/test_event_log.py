@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from recon.db.models import Outbox, Store, UnitEvent
+from recon.db.models import Outbox, Staff, Store, UnitEvent
 from recon.domain import units
-from recon.domain.event_log import defer_events
-from tests.factories import API_CAUSE, make_store, make_unit
+from recon.domain.event_log import RowWrite, defer_events, write_with_events
+from tests.factories import API_CAUSE, make_staff, make_store, make_unit
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -93,3 +93,59 @@ class TestDeferredEvents:
                 await units.add_note(session, loaded, body="at once", cause=API_CAUSE)
                 seq = await session.scalar(select(Store.last_event_seq).where(Store.id == store.id))
                 assert seq == seq_before + 2
+
+
+class TestRowsWrittenWithEvents:
+    """`write_with_events`: a text's reply goes to Postgres in its events' statement."""
+
+    @staticmethod
+    def staff_name_update(first: int) -> str:
+        return f"UPDATE staff SET name = ${first + 1} WHERE id = ${first}"
+
+    async def test_written_at_commit_in_the_events_statement(self, sessions: Sessions) -> None:
+        store = await make_store(sessions)
+        unit = await make_unit(sessions, store)
+        tech = await make_staff(sessions, store, name="Before")
+        _, _, seq_before = await logged(sessions, store.id)
+
+        async with sessions() as session, session.begin():
+            defer_events(session)
+            loaded = await units.get_unit(session, store_id=store.id, ref=unit.id)
+            await units.add_note(session, loaded, body="with a row", cause=API_CAUSE)
+            rename = RowWrite(self.staff_name_update, (tech.id, "After"))
+            assert write_with_events(session, rename)
+            assert await name_of(session, tech.id) == "Before"  # not yet: at commit
+
+        async with sessions() as session:
+            assert await name_of(session, tech.id) == "After"
+        _, _, seq = await logged(sessions, store.id)
+        assert seq == seq_before + 1
+
+    async def test_without_events_they_are_still_written(self, sessions: Sessions) -> None:
+        store = await make_store(sessions)
+        tech = await make_staff(sessions, store, name="Before")
+
+        async with sessions() as session, session.begin():
+            defer_events(session)
+            assert write_with_events(session, RowWrite(self.staff_name_update, (tech.id, "Solo")))
+
+        async with sessions() as session:
+            assert await name_of(session, tech.id) == "Solo"
+
+    async def test_a_transaction_that_does_not_defer_runs_them_itself(
+        self, sessions: Sessions
+    ) -> None:
+        store = await make_store(sessions)
+        tech = await make_staff(sessions, store, name="Before")
+
+        async with sessions() as session, session.begin():
+            assert not write_with_events(
+                session, RowWrite(self.staff_name_update, (tech.id, "Never"))
+            )
+
+        async with sessions() as session:
+            assert await name_of(session, tech.id) == "Before"
+
+
+async def name_of(session: AsyncSession, staff_id: object) -> str | None:
+    return await session.scalar(select(Staff.name).where(Staff.id == staff_id))

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -104,11 +104,11 @@ async def append_events(
     outbox row, in the caller's transaction (or, after `defer_events`, when it commits)."""
     if not events:
         return
-    queued = _deferred(session)
-    if queued is not None:
+    held = _deferred(session)
+    if held is not None:
         # Stamped now: the time of the change, not of the commit.
         now = datetime.now(UTC)
-        queued.extend(
+        held.events.extend(
             (store_id, service, pending if pending.at else replace(pending, at=now))
             for pending in events
         )
@@ -130,42 +130,71 @@ def defer_events(session: AsyncSession) -> None:
     root = session.sync_session.get_transaction()
     if root is None or session.in_nested_transaction():
         return
-    held: tuple[object, list[tuple[uuid.UUID, str, PendingEvent]]] | None = session.info.get(
-        _DEFERRED
-    )
-    if held is None or held[0] is not root:
-        session.info[_DEFERRED] = (root, [])
+    held: _Deferred | None = session.info.get(_DEFERRED)
+    if held is None or held.transaction is not root:
+        session.info[_DEFERRED] = _Deferred(root)
+
+
+@dataclass(frozen=True, slots=True)
+class RowWrite:
+    """A data-modifying statement (an INSERT or UPDATE) given as `sql(first)`, its text with
+    its parameters numbered from `first`, and the values of those parameters."""
+
+    sql: Callable[[int], str]
+    args: tuple[Any, ...]
+
+
+def write_with_events(session: AsyncSession, *writes: RowWrite) -> bool:
+    """Run `writes` in the statement that writes this transaction's deferred events when it
+    commits (one round trip for both; a text's reply is written so). False when the
+    transaction does not defer its events: the caller runs them itself."""
+    held = _deferred(session)
+    if held is None:
+        return False
+    held.writes.extend(writes)
+    return True
 
 
 _DEFERRED = "recon_deferred_events"
 
 
-def _deferred(session: AsyncSession | Session) -> list[tuple[uuid.UUID, str, PendingEvent]] | None:
-    """The events queued by `defer_events` for the session's current transaction, if any."""
-    held: tuple[object, list[tuple[uuid.UUID, str, PendingEvent]]] | None = session.info.get(
-        _DEFERRED
-    )
+@dataclass(slots=True)
+class _Deferred:
+    """What `defer_events` holds back until its transaction commits."""
+
+    transaction: object
+    events: list[tuple[uuid.UUID, str, PendingEvent]] = field(default_factory=list)
+    writes: list[RowWrite] = field(default_factory=list)
+
+
+def _deferred(session: AsyncSession | Session) -> _Deferred | None:
+    """What `defer_events` queued for the session's current transaction, if it deferred."""
+    held: _Deferred | None = session.info.get(_DEFERRED)
     if held is None:
         return None
     sync = session if isinstance(session, Session) else session.sync_session
-    if held[0] is not sync.get_transaction() or sync.in_nested_transaction():
+    if held.transaction is not sync.get_transaction() or sync.in_nested_transaction():
         return None
-    return held[1]
+    return held
 
 
 @event.listens_for(Session, "before_commit")
 def _write_deferred(session: Session) -> None:
-    queued = _deferred(session)
-    if not queued:
+    held = _deferred(session)
+    if held is None or not (held.events or held.writes):
         return
     session.info.pop(_DEFERRED, None)
     by_store: dict[uuid.UUID, list[tuple[str, PendingEvent]]] = {}
-    for store_id, service, pending in queued:
+    for store_id, service, pending in held.events:
         by_store.setdefault(store_id, []).append((service, pending))
     # The hook runs inside SQLAlchemy's greenlet: await_ runs the write on the event loop.
     connection = pg.driver_of(session)
+    writes = held.writes
     for store_id, items in by_store.items():
-        await_(_write(connection, store_id, items))
+        await_(_write(connection, store_id, items, writes=writes))
+        writes = []
+    if writes:  # rows to write and no event: never the case for a text, kept correct anyway
+        await_(_write_rows(connection, writes))
 
 
 # Numbers the events in the store's sequence and inserts their unit_events and outbox rows:
@@ -200,10 +229,35 @@ ORDER BY seq
 """
 
 
+# How many parameters _EVENTS_SQL takes: a RowWrite beside it numbers its own after them.
+_EVENTS_PARAMETERS = 13
+
+
+def _events_sql(writes: Sequence[RowWrite]) -> str:
+    """`_EVENTS_SQL`, with `writes` run beside it as data-modifying WITH queries."""
+    if not writes:
+        return _EVENTS_SQL
+    first, queries = _EVENTS_PARAMETERS + 1, []
+    for n, write in enumerate(writes):
+        queries.append(f"w{n} AS ({write.sql(first)})")
+        first += len(write.args)
+    return "WITH " + ", ".join(queries) + "," + _EVENTS_SQL.removeprefix("\nWITH")
+
+
+async def _write_rows(connection: asyncpg.Connection[Any], writes: Sequence[RowWrite]) -> None:
+    for write in writes:
+        await connection.execute(write.sql(1), *write.args)
+
+
 async def _write(
-    connection: asyncpg.Connection[Any], store_id: uuid.UUID, items: list[tuple[str, PendingEvent]]
+    connection: asyncpg.Connection[Any],
+    store_id: uuid.UUID,
+    items: list[tuple[str, PendingEvent]],
+    *,
+    writes: Sequence[RowWrite] = (),
 ) -> None:
-    """Number the events and write their rows, in one round trip (`_EVENTS_SQL`)."""
+    """Number the events and write their rows, and `writes` beside them, in one round trip
+    (`_EVENTS_SQL`)."""
     columns: list[list[Any]] = [[] for _ in range(11)]
     for service, pending in items:
         # Numbered and given the store's slug by the statement.
@@ -230,6 +284,12 @@ async def _write(
         )
         for column, value in zip(columns, values, strict=True):
             column.append(value)
-    status = await connection.execute(_EVENTS_SQL, store_id, len(items), *columns)
+    status = await connection.execute(
+        _events_sql(writes),
+        store_id,
+        len(items),
+        *columns,
+        *(value for write in writes for value in write.args),
+    )
     if status != f"INSERT 0 {len(items)}":
         raise LookupError(f"no store {store_id} to number events in")

@@ -17,10 +17,12 @@ from recon.db.models import Message
 from recon.domain import pg
 from recon.domain.event_log import (
     PendingEvent,
+    RowWrite,
     append_events,
     lock_store_events,
     note_store_locked,
     store_locked,
+    write_with_events,
 )
 from recon.events import Actor
 from recon.events import types as ev
@@ -229,7 +231,15 @@ _COLUMNS = (
 )
 _JSON_COLUMNS = frozenset({"media_urls", "interpretation"})
 _VALUES = [f"${n}" for n in range(1, len(_COLUMNS) + 1)]
-_INSERT_SQL = f"INSERT INTO messages ({', '.join(_COLUMNS)}) VALUES ({', '.join(_VALUES)})"
+
+
+def _insert_sql(first: int) -> str:
+    """The plain INSERT of a message, its parameters (`_COLUMNS`) numbered from `first`."""
+    values = ", ".join(f"${n}" for n in range(first, first + len(_COLUMNS)))
+    return f"INSERT INTO messages ({', '.join(_COLUMNS)}) VALUES ({values})"
+
+
+_INSERT_SQL = _insert_sql(1)
 # The store's event lock taken by the same statement, before the row is inserted (what
 # lock_store_events does first, in one round trip less).
 _LOCK_AND_INSERT_SQL = (
@@ -268,7 +278,8 @@ async def _insert(
 ) -> Message | None:
     """One plain INSERT (through the ORM it cost several times the statement itself) that
     also takes the store's event lock when the transaction does not hold it yet, or records
-    what the text it answers came to (`settles`; the lock is held by then). The Message
+    what the text it answers came to (`settles`; the lock is held by then; when the
+    transaction defers its events, both are written with them, at commit). The Message
     returned is in the session like a loaded one, every column set, so changes to it are
     flushed as an UPDATE. None: `unique_sid` and this provider SID is stored already."""
     # The clock, not the transaction's start: a text and its reply written together must
@@ -294,6 +305,16 @@ async def _insert(
         # A reply's text took the lock when it was stored; without it, two statements.
         await settle_inbound(session, settles)
         settles = None
+    columns = tuple(
+        json.dumps(row[name]) if name in _JSON_COLUMNS and row[name] is not None else row[name]
+        for name in _COLUMNS
+    )
+    if settles is not None and write_with_events(
+        session, RowWrite(_settle_sql, _settle_values(settles)), RowWrite(_insert_sql, columns)
+    ):
+        # A text's reply, the last thing its transaction writes: with its events, at commit.
+        _settled(settles)
+        return _loaded(session, row)
     statement = (
         _SETTLE_AND_INSERT_SQL
         if settles is not None
@@ -301,12 +322,7 @@ async def _insert(
     ) + (_UNIQUE_SID if unique_sid else "")
     connection = await pg.driver(session)
     status = await connection.execute(
-        statement,
-        *(
-            json.dumps(row[name]) if name in _JSON_COLUMNS and row[name] is not None else row[name]
-            for name in _COLUMNS
-        ),
-        *(_settle_values(settles) if settles is not None else ()),
+        statement, *columns, *(_settle_values(settles) if settles is not None else ())
     )
     if settles is not None:
         _settled(settles)
@@ -316,6 +332,11 @@ async def _insert(
         if not unique_sid:
             raise LookupError(f"no store {store_id}")
         return None
+    return _loaded(session, row)
+
+
+def _loaded(session: AsyncSession, row: dict[str, Any]) -> Message:
+    """The message of `row`, in the session like one loaded from it."""
     message = Message(**row)
     make_transient_to_detached(message)
     session.add(message)
