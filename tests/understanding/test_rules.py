@@ -1182,3 +1182,22 @@ class TestVendorsPortersManagers:
     def test_digits_said_one_by_one_before_hundred_join(self) -> None:
         assert [t.low for t in tokenize("four five hundred done")] == ["4500", "done"]
         assert [t.low for t in tokenize("fifty two hundred")] == ["5200"]
+
+
+class TestPlacesAndErrands:
+    """Where a car goes or comes from, and who is going: a make can be a dealer, a porter an
+    errand runner."""
+
+    def test_a_make_the_car_is_taken_to_is_that_makes_dealer_not_a_car(self) -> None:
+        sent = only(read("took 4600 to tesla for the recall", "porter"))
+        assert isinstance(sent, SendToVendor)
+        assert (sent.stock_number, sent.vendor, sent.work) == ("4600", "tesla", ["recall"])
+        returned = only(read("4600 back from tesla", "porter"))
+        assert isinstance(returned, SubletReturn) and returned.from_vendor == "tesla"
+        # Never another car by the place: five Hondas, and the Camry is the only car named.
+        assert stocks(read("took 2232 to honda for a recall", "porter")) == ["2232"]
+        assert only(read("took 4401 over to the honda dealer", "porter")).vendor == "honda dealer"
+        # After an article, or with its model, colour or year, the make still names the car.
+        for text in ("put the keys in the cupholder to the tesla", "swap plates to 2021 tesla"):
+            mentions, _ = STORE_INDEX.find_mentions(tokenize(text))
+            assert [m.unit_ids for m in mentions] == [(unit("4600").id,)], text

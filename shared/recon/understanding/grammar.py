@@ -17,8 +17,9 @@ from recon.understanding.normalize import (
     Token,
     stage_of,
 )
-from recon.understanding.units import COLOR_WORDS
+from recon.understanding.units import COLOR_WORDS, MAKE_WORDS
 from recon.understanding.vocabulary import (
+    DEALER_WORDS,
     FILLERS,
     PEOPLE_WORDS,
     VENDOR_WORDS,
@@ -645,10 +646,13 @@ _PLACE_NOUNS = frozenset({"lot", "yard", "building", "bay", "spot", "row", "park
 
 
 def _is_vendor(ctoks: list[CTok], vendor_words: frozenset[str]) -> bool:
-    """A body shop, the glass guy, or a vendor the store works with ("dent pros")."""
+    """A body shop, the glass guy, a vendor the store works with ("dent pros"), or a make's
+    dealer ("to tesla", "the ford dealer"): a make the units left as a plain word is a place."""
     canons = {c.canon for c in ctoks}
-    return bool(canons & (VENDOR_WORDS | vendor_words)) or (
-        " ".join(c.canon for c in ctoks) in vendor_words
+    return (
+        bool(canons & (VENDOR_WORDS | DEALER_WORDS | vendor_words))
+        or " ".join(c.canon for c in ctoks) in vendor_words
+        or any((canon,) in MAKE_WORDS for canon in canons)
     )
 
 
