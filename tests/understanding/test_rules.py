@@ -1201,3 +1201,13 @@ class TestPlacesAndErrands:
         for text in ("put the keys in the cupholder to the tesla", "swap plates to 2021 tesla"):
             mentions, _ = STORE_INDEX.find_mentions(tokenize(text))
             assert [m.unit_ids for m in mentions] == [(unit("4600").id,)], text
+
+    def test_a_vendor_who_picked_the_car_up_has_it_for_their_work(self) -> None:
+        sent = only(read("picked up the mustang for tint", "vendor", sender="Tint World"))
+        assert isinstance(sent, SendToVendor)
+        assert (sent.stock_number, sent.vendor, sent.work) == ("4003", "Tint World", ["tint"])
+        assert only(read("just grabbed 4003", "vendor", sender="Tint World")).work == []
+        # A pickup still to come is no collection; staff picking a car up send it nowhere.
+        ready = read("4900 is ready to be picked up", "vendor", sender="Maaco")
+        assert isinstance(only(ready), CompleteWork)
+        assert not read("picked up 6130", "porter").changes_units

@@ -120,6 +120,9 @@ class SegmentReading:
     # Photos named as a thing ("photo of 2279", "here's a pic", a pic word beside attached
     # media): what the text sends, not a move to the photos stage.
     photos: bool = False
+    # "picked up the mustang for tint" with nothing else read: the work the sender collected
+    # the car for (none named: an empty list), when a vendor says it.
+    collected: list[str] | None = None
 
 
 # ---------------------------------------------------------------------------- reading rules
@@ -421,6 +424,7 @@ def read_segment(
         alive and c.canon == "!arrived" and reader.tokens[c.start].low in _DELIVERED
         for alive, c in zip(reader.alive, reader.ctoks, strict=True)
     )
+    reading.collected = None if intents else _collected(reader)
     reading.has_content = reader.leftover_content()
     reading.describes_car = any(
         alive and (c.canon in COLOR_WORDS or c.canon == "one")
@@ -432,6 +436,27 @@ def read_segment(
 # ---------------------------------------------------------------------------- rule groups
 
 _DELIVERED = frozenset({"delivered", "delivery"})
+
+# "picked up the mustang for tint": the car collected, and what for (no "from": not a return).
+_R_COLLECTED = _re(rf"!pickedup(?: for (?P<work>{_WL}))?$", "!pickedup")
+# Only a pickup that has happened: "can pick up", "ready to be picked up" are still to come.
+_COLLECTED_VERBS = frozenset({"picked", "grabbed"})
+
+
+def _collected(reader: _Reader) -> list[str] | None:
+    """The work a car was "picked up" for, when the text reports only that pickup."""
+    match = reader.find(_R_COLLECTED)
+    if match is None:
+        return None
+    owners = reader.owners(match.start(), match.end())
+    verb = reader.ctoks[owners[0]]
+    before = [c for p, c in enumerate(reader.ctoks[: owners[0]]) if reader.alive[p]]
+    if reader.tokens[verb.start].low not in _COLLECTED_VERBS or any(
+        c.canon not in FILLERS for c in before
+    ):
+        return None
+    return [display for display, _ in _items(reader, reader.group(match, "work"))]
+
 
 # A photo word read as the photos it names: no rule reads it as a stage.
 _PHOTO_NOUN = "!photo"

@@ -383,6 +383,11 @@ class _Assembly:
             # The parts counter's bare "came in" is the car's parts ("4300 came in"); with no car
             # named it fits only the sender's last car if that one waits on parts, else it asks.
             reading.intents.append(Intent("unblock", kind=BlockerKind.PARTS))
+        elif reading.collected is not None and self.sender.role == StaffRole.VENDOR:
+            # A vendor who "picked up the mustang for tint" has the car now, for that work.
+            reading.intents.append(
+                Intent("send_to_vendor", vendor=self.sender.name, items=reading.collected)
+            )
         named = [self._narrowed(mentions[i], reading) for i in reading.mentions]
         resolved: list[str] = []
         for mention in named:
