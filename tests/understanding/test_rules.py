@@ -1211,3 +1211,19 @@ class TestPlacesAndErrands:
         ready = read("4900 is ready to be picked up", "vendor", sender="Maaco")
         assert isinstance(only(ready), CompleteWork)
         assert not read("picked up 6130", "porter").changes_units
+
+    def test_going_somewhere_to_fetch_a_car_is_a_plan_not_a_move(self) -> None:
+        for text in (
+            "heading to maaco to grab 4900",
+            "on my way to safelite to pick up 6130",
+            "going to the shop to get 2231",
+        ):
+            result = read(text, "porter")
+            assert not result.commands and result.question is None, text
+            assert result.not_understood and "nothing changed" in result.not_understood, text
+        assert '"4900 back from maaco"' in (
+            read("heading to maaco to grab 4900").not_understood or ""
+        )
+        # The car named before the place is the one that went.
+        assert isinstance(only(read("took 4900 to maaco", "porter")), SendToVendor)
+        assert isinstance(only(read("heading to maaco with 4900", "porter")), SendToVendor)

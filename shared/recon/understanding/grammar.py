@@ -120,6 +120,10 @@ class SegmentReading:
     # Photos named as a thing ("photo of 2279", "here's a pic", a pic word beside attached
     # media): what the text sends, not a move to the photos stage.
     photos: bool = False
+    # "heading to maaco to grab 4900": where the sender is going to fetch or drop the car; it
+    # has not moved yet, so nothing changes. `errand_outside`: the place is outside the store.
+    errand: str | None = None
+    errand_outside: bool = False
     # "picked up the mustang for tint" with nothing else read: the work the sender collected
     # the car for (none named: an empty list), when a vendor says it.
     collected: list[str] | None = None
@@ -386,6 +390,9 @@ def read_segment(
             reading.negated = True
         intents.clear()
         return reading
+    if _errand(reader, reading):
+        intents.clear()
+        return reading
     _send(reader, intents, vendor_words)
     _moves_and_stage_done(reader, intents)
     _returns(reader, intents, vendor_words)
@@ -625,6 +632,32 @@ def _promise(reader: _Reader, intents: list[Intent]) -> None:
     for owner in reader.owners(match.start("promise"), match.end("promise")):
         reader.alive[owner] = False
     reader._rebuild()
+
+
+# "heading to maaco to grab 4900", "going to the shop to get 2231": the sender goes (no car
+# between the verb and the place) to a place, to do something there.
+_R_ERRAND = _re(
+    r"(?:!move|on my way|omw)(?: (?:out|over|down|up))? !to (?:the )?"
+    rf"(?P<place>(?:{_W}|@[a-z]+)(?: (?:{_W}|@[a-z]+))*?) (?P<purpose>!to) (?!@)\S",
+    "!move",
+    "way",
+    "omw",
+)
+
+
+def _errand(reader: _Reader, reading: SegmentReading) -> bool:
+    """The sender on the way somewhere to fetch or drop a car: a plan, nothing has moved. A
+    car named before the purpose ("took 4900 to maaco to get painted") is the one that went."""
+    match = reader.find(_R_ERRAND)
+    if match is None:
+        return False
+    purpose = reader.owners(match.start("purpose"), match.end("purpose"))[0]
+    if any(c.canon == UNIT for c in reader.ctoks[:purpose]):
+        return False
+    place = reader.group(match, "place")
+    reading.errand = reader.display(place)
+    reading.errand_outside = not any(c.canon.startswith("@") for c in place)
+    return True
 
 
 def _approval(reader: _Reader, intents: list[Intent]) -> None:

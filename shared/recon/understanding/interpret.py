@@ -227,6 +227,7 @@ class _Assembly:
     awaiting: list[tuple[UnitView, Intent]] = field(default_factory=list)
     negated: bool = False
     underway: bool = False  # "almost done": the work goes on, nothing changed
+    errand: str | None = None  # "heading to maaco to grab 4900": the reply, nothing changed
     vague_wait: str | None = None  # the car of a "waiting" on nothing named
     correction: bool = False  # "oops meant 2240": nothing applied, UNDO suggested
     frontline_done: str | None = None  # a bare "done" about a car on the front line
@@ -404,6 +405,13 @@ class _Assembly:
             self.unit_order.setdefault(unit_id, len(self.unit_order))
         if reading.thanks and not reading.intents:
             self.quiet = True
+        if reading.errand is not None:
+            stock = self.index.unit(resolved[0]).stock_number if resolved else None
+            self.errand = self.errand or _errand_reply(
+                reading.errand, reading.errand_outside, stock
+            )
+            self.carry = resolved or self.carry
+            return
         if reading.negated or reading.underway or reading.correction:
             self.negated = self.negated or reading.negated
             self.underway = self.underway or reading.underway
@@ -804,6 +812,8 @@ class _Assembly:
                 f'Waiting on what? Text e.g. "{self.vague_wait} waiting on parts eta friday" or '
                 f'"{self.vague_wait} waiting on approval".'
             )
+        if self.errand:
+            return self.errand
         if self.underway:
             return (
                 "Sounds like that isn't finished yet, so nothing changed. Text e.g. "
@@ -842,6 +852,19 @@ def _only_chatter(tokens: list[Token], mentions: list[Mention]) -> bool:
 def _inspected_without_findings(intents: list[Intent]) -> bool:
     return any(i.action == "done" and i.stage == Stage.INSPECTION for i in intents) and not any(
         i.action == "open_work" for i in intents
+    )
+
+
+def _errand_reply(place: str, outside: bool, stock: str | None) -> str:
+    """Nothing changed for an errand; say what to text once the car has moved."""
+    lead = f"Sounds like you're on your way to {place}, so nothing changed yet."
+    if not outside:
+        return f"{lead} Once {stock or 'the car'} has moved, text where it went."
+    car = f"{stock} " if stock else ""
+    who = "Text" if stock else "Text the stock number with"
+    return (
+        f'{lead} {who} "{car}to {place}" once it\'s dropped off, or "{car}back from {place}" '
+        "once it's back."
     )
 
 
