@@ -1183,6 +1183,12 @@ class TestVendorsPortersManagers:
         assert [t.low for t in tokenize("four five hundred done")] == ["4500", "done"]
         assert [t.low for t in tokenize("fifty two hundred")] == ["5200"]
 
+    def test_a_part_put_in_and_then_done_is_the_car_done_too(self) -> None:
+        result = read("5200 new battery in and done")
+        assert [c.action for c in result.commands] == ["complete_work", "done"]
+        assert result.commands[1].stage == Stage.MECHANICAL
+        assert only(read("5000 tires on and balanced")).item == "4 tires"  # one job, two verbs
+
 
 class TestPlacesAndErrands:
     """Where a car goes or comes from, and who is going: a make can be a dealer, a porter an

@@ -272,6 +272,12 @@ _R_COMPLETE_IN = _re(
     rf"(?P<items>{_WS}) (?:in|on)(?: (?:for|de|para))?(?= ,| !| @| ~| and |$)", "in", "on"
 )
 _R_COMPLETE_BEFORE = _re(rf"!fixed (?P<items>{_WS})", "!fixed")
+# "5200 new battery in and done": the part put in, then the car itself reported done (a repair
+# verb instead, "tires on and balanced", is the same job).
+_R_IN_THEN_DONE = _re(
+    rf"(?P<items>{_WS}) (?:in|on) (?:and|,|&|y) (?=!done|!ready)", "!done", "!ready"
+)
+_PUT_IN_RULES = (_R_IN_THEN_DONE, _R_COMPLETE_IN)
 _R_BARE_DONE = _re(r"!done|!ready|!fixed", "!done", "!ready", "!fixed")
 _R_ETA = _re(r"!eta ~d", "!eta")
 _R_HOLD = _re(r"!hold", "!hold")
@@ -996,11 +1002,11 @@ def _completions(reader: _Reader, intents: list[Intent]) -> None:
             for display, words in pieces:
                 intents.append(Intent("complete_work", items=[display], item_words=[words]))
             reader.consume(match)
-    for pattern in (_R_COMPLETE_AFTER, _R_COMPLETE_BEFORE, _R_COMPLETE_IN):
+    for pattern in (_R_IN_THEN_DONE, _R_COMPLETE_AFTER, _R_COMPLETE_BEFORE, _R_COMPLETE_IN):
         while match := reader.find(pattern):
             pieces = _items(reader, reader.group(match, "items"))
             work = [(d, w) for d, w in pieces if content_of(w) and looks_like_work(w)]
-            if pattern is _R_COMPLETE_IN and not any(concepts_of(w) for _, w in work):
+            if pattern in _PUT_IN_RULES and not any(concepts_of(w) for _, w in work):
                 break
             if not work:
                 if (
@@ -1019,7 +1025,7 @@ def _completions(reader: _Reader, intents: list[Intent]) -> None:
                         "complete_work",
                         items=[display],
                         item_words=[words],
-                        put_in=pattern is _R_COMPLETE_IN,
+                        put_in=pattern in _PUT_IN_RULES,
                     )
                 )
             reader.consume(match)
