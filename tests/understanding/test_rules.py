@@ -1189,6 +1189,12 @@ class TestVendorsPortersManagers:
         assert result.commands[1].stage == Stage.MECHANICAL
         assert only(read("5000 tires on and balanced")).item == "4 tires"  # one job, two verbs
 
+    def test_a_promise_keeps_the_words_that_say_why(self) -> None:
+        text = "4900 paint needs to cure overnight, ready tmrw"
+        assert only(read(text, "vendor", sender="Maaco")).body == text
+        result = read("2231 brakes done, alignment will be done after lunch")
+        assert result.commands[1].body == "alignment will be done after lunch"
+
 
 class TestPlacesAndErrands:
     """Where a car goes or comes from, and who is going: a make can be a dealer, a porter an

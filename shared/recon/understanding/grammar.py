@@ -381,7 +381,7 @@ def read_segment(
     reading = SegmentReading(intents, mentions)
 
     _photo_nouns(reader, media)
-    _promise(reader, intents)
+    promise = _promise(reader, intents)
     _approval(reader, intents)
     if reader.has("!correction"):
         reading.correction = True
@@ -439,6 +439,10 @@ def read_segment(
     )
     reading.collected = None if intents else _collected(reader)
     reading.has_content = reader.leftover_content()
+    if promise is not None and reading.has_content:
+        # "4900 paint needs to cure overnight, ready tmrw": the words no rule read say why; the
+        # note keeps them with the promise.
+        promise.body = reader.display(ctoks).strip(" ,.")
     reading.describes_car = any(
         alive and (c.canon in COLOR_WORDS or c.canon == "one")
         for alive, c in zip(reader.alive, reader.ctoks, strict=True)
@@ -624,20 +628,22 @@ def _failed_stage(reader: _Reader) -> bool:
     )
 
 
-def _promise(reader: _Reader, intents: list[Intent]) -> None:
+def _promise(reader: _Reader, intents: list[Intent]) -> Intent | None:
     """A promise ("will drop it back tomorrow") is recorded as a note, never a change."""
     match = reader.find(_R_PROMISE_SPLIT) or reader.find(_R_PROMISED_RETURN)
     if match is None:
-        return
+        return None
     ctoks = reader.group(match, "promise")
     body = reader.display(ctoks).strip(" ,.")
     # The unit is not part of the promise's words, but the note reads better with them.
     if ctoks and len(ctoks) == sum(reader.alive):
         body = reader.clause_text.strip()
-    intents.append(Intent("note", body=body))
+    note = Intent("note", body=body)
+    intents.append(note)
     for owner in reader.owners(match.start("promise"), match.end("promise")):
         reader.alive[owner] = False
     reader._rebuild()
+    return note
 
 
 # "heading to maaco to grab 4900", "going to the shop to get 2231": the sender goes (no car
