@@ -1195,6 +1195,14 @@ class TestVendorsPortersManagers:
         result = read("2231 brakes done, alignment will be done after lunch")
         assert result.commands[1].body == "alignment will be done after lunch"
 
+    def test_work_named_alone_after_a_car_asks_whether_done_or_needed(self) -> None:
+        result = read("alignment too", "technician", "2231")
+        assert not result.commands and result.question is not None
+        assert result.question.candidate_unit_ids == [unit("2231").id]
+        assert '"2231 alignment done" or "2231 needs alignment"' in result.question.text
+        alone = read("alignment too")  # no car to ask about: explained back
+        assert not alone.commands and alone.question is None and alone.not_understood
+
 
 class TestPlacesAndErrands:
     """Where a car goes or comes from, and who is going: a make can be a dealer, a porter an

@@ -120,6 +120,8 @@ class SegmentReading:
     # Photos named as a thing ("photo of 2279", "here's a pic", a pic word beside attached
     # media): what the text sends, not a move to the photos stage.
     photos: bool = False
+    # "alignment too": work named and nothing said of it (done? needed?).
+    work_only: str | None = None
     # "heading to maaco to grab 4900": where the sender is going to fetch or drop the car; it
     # has not moved yet, so nothing changes. `errand_outside`: the place is outside the store.
     errand: str | None = None
@@ -439,6 +441,7 @@ def read_segment(
     )
     reading.collected = None if intents else _collected(reader)
     reading.has_content = reader.leftover_content()
+    reading.work_only = None if intents else _work_only(reader)
     if promise is not None and reading.has_content:
         # "4900 paint needs to cure overnight, ready tmrw": the words no rule read say why; the
         # note keeps them with the promise.
@@ -458,6 +461,14 @@ _DELIVERED = frozenset({"delivered", "delivery"})
 _R_COLLECTED = _re(rf"!pickedup(?: for (?P<work>{_WL}))?$", "!pickedup")
 # Only a pickup that has happened: "can pick up", "ready to be picked up" are still to come.
 _COLLECTED_VERBS = frozenset({"picked", "grabbed"})
+
+
+def _work_only(reader: _Reader) -> str | None:
+    """The work a segment names, as typed, when it names nothing else: "alignment too"."""
+    left = [c for alive, c in zip(reader.alive, reader.ctoks, strict=True) if alive]
+    if not left or not names_only_work([c.canon for c in left]):
+        return None
+    return reader.display(_trim(left)).lower() or None
 
 
 def _collected(reader: _Reader) -> list[str] | None:

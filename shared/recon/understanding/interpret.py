@@ -502,6 +502,9 @@ class _Assembly:
                 return recent[:1]
             if reading.acked or reading.thanks:
                 self.quiet = True
+            elif reading.work_only and recent:
+                # "alignment too" after texting about 2231: about 2231, but done or needed?
+                self._ask_about_work(reading.work_only, recent[0])
             elif reading.has_content:
                 self.unparsed = True
             return None
@@ -747,6 +750,18 @@ class _Assembly:
             list(mention.unit_ids),
             "ambiguous_unit",
             clause.text,
+        )
+
+    def _ask_about_work(self, work: str, unit_id: str) -> None:
+        """Work named with nothing said of it: done, or needed? Asked, never guessed."""
+        unit = self.index.unit(unit_id)
+        stock = unit.stock_number
+        self._ask(
+            f'What about the {work} on {unit.label}? Reply e.g. "{stock} {work} done" or '
+            f'"{stock} needs {work}".',
+            [unit.id],
+            "ambiguous_work_item",
+            None,
         )
 
     def _ask(
