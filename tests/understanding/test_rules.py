@@ -1203,6 +1203,11 @@ class TestVendorsPortersManagers:
         alone = read("alignment too")  # no car to ask about: explained back
         assert not alone.commands and alone.question is None and alone.not_understood
 
+    def test_what_a_car_is_to_get_is_wanted_not_done(self) -> None:
+        wanted = only(read("customer wants 6120 to get a tint too", "service_advisor"))
+        assert isinstance(wanted, OpenWork) and wanted.items == ["tint"]
+        assert isinstance(only(read("took 4900 to maaco to get painted", "porter")), SendToVendor)
+
 
 class TestPlacesAndErrands:
     """Where a car goes or comes from, and who is going: a make can be a dealer, a porter an

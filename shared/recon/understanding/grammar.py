@@ -258,6 +258,11 @@ _R_INSPECTED = _re(r"!inspected", "!inspected")
 _R_ITEM_BAD = _re(rf"(?P<items>{_WS}) (?:!bad|!shot)(?: !needsrep)?", "!bad", "!shot")
 _R_SHOT = _re(r"!shot", "!shot")
 _R_PICKUP = _re(r"!pickup", "!pickup")
+# "customer wants 6120 to get a tint", "took 4900 to maaco to get painted": what the car is to
+# get is wanted, not done.
+_R_TO_GET = _re(
+    rf"(?:!needs )?!to !request(?: (?P<items>{_WL}))?(?: (?P<verb>!done|!fixed))?", "!request"
+)
 _R_NEEDS = _re(rf"!needs(?P<items>(?: (?:{_W}|,|!bad))*)(?: (?:!done|!fixed))?", "!needs")
 _R_NEEDS_AFTER = _re(rf"(?P<items>{_WS}) !needsrep", "!needsrep")
 _R_ADD = _re(rf"!add (?P<items>{_WL})", "!add")
@@ -948,6 +953,10 @@ def _photos_and_pickup(reader: _Reader, intents: list[Intent]) -> None:
 
 
 def _needs(reader: _Reader, intents: list[Intent]) -> None:
+    if match := reader.find(_R_TO_GET):
+        items = reader.group(match, "items")
+        if _open(reader, intents, items) or (not items and match.group("verb")):
+            reader.consume(match)
     while match := reader.find(_R_NEEDS):
         items = reader.group(match, "items")
         trigger = reader.ctoks[reader.owners(match.start(), match.start() + 1)[0]]
