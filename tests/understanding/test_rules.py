@@ -1208,6 +1208,16 @@ class TestVendorsPortersManagers:
         assert isinstance(wanted, OpenWork) and wanted.items == ["tint"]
         assert isinstance(only(read("took 4900 to maaco to get painted", "porter")), SendToVendor)
 
+    def test_a_leading_plan_ends_at_but(self) -> None:
+        text = "i was gonna do 5101 today but the tesla took forever so 4600 is done"
+        result = read(text, "detailer")
+        assert [(c.action, c.stock_number) for c in result.commands] == [
+            ("note", "5101"),
+            ("done", "4600"),
+        ]
+        plan = read("gonna do 5101 then 4600 after lunch", "detailer")  # no "but": all plan
+        assert {c.action for c in plan.commands} == {"note"}
+
 
 class TestPlacesAndErrands:
     """Where a car goes or comes from, and who is going: a make can be a dealer, a porter an
