@@ -1218,6 +1218,11 @@ class TestVendorsPortersManagers:
         plan = read("gonna do 5101 then 4600 after lunch", "detailer")  # no "but": all plan
         assert {c.action for c in plan.commands} == {"note"}
 
+    def test_the_amount_quoted_on_the_car_is_no_stock_number(self) -> None:
+        result = read("approved 3077 1850", "used_car_manager")  # 3077 waits on "$1,850"
+        assert isinstance(only(result), Unblock) and not result.unknown_numbers
+        assert read("approved 3077 1900", "used_car_manager").unknown_numbers == ["1900"]
+
 
 class TestPlacesAndErrands:
     """Where a car goes or comes from, and who is going: a make can be a dealer, a porter an

@@ -399,6 +399,8 @@ class _Assembly:
             if not mention.unit_ids:
                 if mention.kind == "description":
                     self.missing_descriptions.append(mention.text)
+                elif self._quoted_on(mention.text, resolved):
+                    continue  # "approved 3077 1850": the $1,850 on 3077's approval, no car
                 elif mention.text not in self.unknown:
                     self.unknown.append(mention.text)
         for unit_id in resolved:
@@ -455,6 +457,12 @@ class _Assembly:
             findings = Intent("open_work", awaiting_items=True, findings=True)
             self.awaiting.append((self.index.unit(targets[0]), findings))
             self.list_target = findings
+
+    def _quoted_on(self, number: str, unit_ids: list[str]) -> bool:
+        """Whether `number` is an amount the blocker of one of `unit_ids` quotes."""
+        return any(
+            number in _amounts(self.index.unit(unit_id).blocker_note) for unit_id in unit_ids
+        )
 
     def _narrowed(self, mention: Mention, reading: SegmentReading) -> Mention:
         """A description that fits several cars, of which only one has what the text is about
@@ -881,6 +889,14 @@ def _errand_reply(place: str, outside: bool, stock: str | None) -> str:
         f'{lead} {who} "{car}to {place}" once it\'s dropped off, or "{car}back from {place}" '
         "once it's back."
     )
+
+
+_AMOUNT_RE = re.compile(r"\$\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d\d)?")
+
+
+def _amounts(note: str | None) -> frozenset[str]:
+    """The dollar amounts a note quotes, as digits: "reseal $1,850" -> {"1850"}."""
+    return frozenset(m.group(1).replace(",", "") for m in _AMOUNT_RE.finditer(note or ""))
 
 
 def _current_kind(unit: UnitView) -> BlockerKind:
