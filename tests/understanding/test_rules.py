@@ -1182,3 +1182,88 @@ class TestVendorsPortersManagers:
     def test_digits_said_one_by_one_before_hundred_join(self) -> None:
         assert [t.low for t in tokenize("four five hundred done")] == ["4500", "done"]
         assert [t.low for t in tokenize("fifty two hundred")] == ["5200"]
+
+    def test_a_part_put_in_and_then_done_is_the_car_done_too(self) -> None:
+        result = read("5200 new battery in and done")
+        assert [c.action for c in result.commands] == ["complete_work", "done"]
+        assert result.commands[1].stage == Stage.MECHANICAL
+        assert only(read("5000 tires on and balanced")).item == "4 tires"  # one job, two verbs
+
+    def test_a_promise_keeps_the_words_that_say_why(self) -> None:
+        text = "4900 paint needs to cure overnight, ready tmrw"
+        assert only(read(text, "vendor", sender="Maaco")).body == text
+        result = read("2231 brakes done, alignment will be done after lunch")
+        assert result.commands[1].body == "alignment will be done after lunch"
+
+    def test_work_named_alone_after_a_car_asks_whether_done_or_needed(self) -> None:
+        result = read("alignment too", "technician", "2231")
+        assert not result.commands and result.question is not None
+        assert result.question.candidate_unit_ids == [unit("2231").id]
+        assert '"2231 alignment done" or "2231 needs alignment"' in result.question.text
+        alone = read("alignment too")  # no car to ask about: explained back
+        assert not alone.commands and alone.question is None and alone.not_understood
+
+    def test_what_a_car_is_to_get_is_wanted_not_done(self) -> None:
+        wanted = only(read("customer wants 6120 to get a tint too", "service_advisor"))
+        assert isinstance(wanted, OpenWork) and wanted.items == ["tint"]
+        assert isinstance(only(read("took 4900 to maaco to get painted", "porter")), SendToVendor)
+
+    def test_a_leading_plan_ends_at_but(self) -> None:
+        text = "i was gonna do 5101 today but the tesla took forever so 4600 is done"
+        result = read(text, "detailer")
+        assert [(c.action, c.stock_number) for c in result.commands] == [
+            ("note", "5101"),
+            ("done", "4600"),
+        ]
+        plan = read("gonna do 5101 then 4600 after lunch", "detailer")  # no "but": all plan
+        assert {c.action for c in plan.commands} == {"note"}
+
+    def test_the_amount_quoted_on_the_car_is_no_stock_number(self) -> None:
+        result = read("approved 3077 1850", "used_car_manager")  # 3077 waits on "$1,850"
+        assert isinstance(only(result), Unblock) and not result.unknown_numbers
+        assert read("approved 3077 1900", "used_car_manager").unknown_numbers == ["1900"]
+
+
+class TestPlacesAndErrands:
+    """Where a car goes or comes from, and who is going: a make can be a dealer, a porter an
+    errand runner."""
+
+    def test_a_make_the_car_is_taken_to_is_that_makes_dealer_not_a_car(self) -> None:
+        sent = only(read("took 4600 to tesla for the recall", "porter"))
+        assert isinstance(sent, SendToVendor)
+        assert (sent.stock_number, sent.vendor, sent.work) == ("4600", "tesla", ["recall"])
+        returned = only(read("4600 back from tesla", "porter"))
+        assert isinstance(returned, SubletReturn) and returned.from_vendor == "tesla"
+        # Never another car by the place: five Hondas, and the Camry is the only car named.
+        assert stocks(read("took 2232 to honda for a recall", "porter")) == ["2232"]
+        assert only(read("took 4401 over to the honda dealer", "porter")).vendor == "honda dealer"
+        # After an article, or with its model, colour or year, the make still names the car.
+        for text in ("put the keys in the cupholder to the tesla", "swap plates to 2021 tesla"):
+            mentions, _ = STORE_INDEX.find_mentions(tokenize(text))
+            assert [m.unit_ids for m in mentions] == [(unit("4600").id,)], text
+
+    def test_a_vendor_who_picked_the_car_up_has_it_for_their_work(self) -> None:
+        sent = only(read("picked up the mustang for tint", "vendor", sender="Tint World"))
+        assert isinstance(sent, SendToVendor)
+        assert (sent.stock_number, sent.vendor, sent.work) == ("4003", "Tint World", ["tint"])
+        assert only(read("just grabbed 4003", "vendor", sender="Tint World")).work == []
+        # A pickup still to come is no collection; staff picking a car up send it nowhere.
+        ready = read("4900 is ready to be picked up", "vendor", sender="Maaco")
+        assert isinstance(only(ready), CompleteWork)
+        assert not read("picked up 6130", "porter").changes_units
+
+    def test_going_somewhere_to_fetch_a_car_is_a_plan_not_a_move(self) -> None:
+        for text in (
+            "heading to maaco to grab 4900",
+            "on my way to safelite to pick up 6130",
+            "going to the shop to get 2231",
+        ):
+            result = read(text, "porter")
+            assert not result.commands and result.question is None, text
+            assert result.not_understood and "nothing changed" in result.not_understood, text
+        assert '"4900 back from maaco"' in (
+            read("heading to maaco to grab 4900").not_understood or ""
+        )
+        # The car named before the place is the one that went.
+        assert isinstance(only(read("took 4900 to maaco", "porter")), SendToVendor)
+        assert isinstance(only(read("heading to maaco with 4900", "porter")), SendToVendor)

@@ -219,11 +219,19 @@ def segments(ctoks: list[CTok]) -> list[list[CTok]]:
     prefix = ctoks[: groups[0]]
     cuts = [*groups, len(ctoks)]
     pieces = [ctoks[a:b] for a, b in itertools.pairwise(cuts)]
-    if any(c.canon in HEDGES for c in prefix) and any(c.canon == "," for c in pieces[0]):
-        # "starting 4101 now, 2231 done": a leading "not" or "starting" ends at the comma.
+    if any(c.canon in _SCOPED_LEADS for c in prefix) and any(
+        c.canon in _SCOPE_ENDS for c in pieces[0]
+    ):
+        # "starting 4101 now, 2231 done", "i was gonna do 5101 but 4600 is done": a leading
+        # "not", "starting" or "gonna" ends at the comma or the "but".
         return [prefix + pieces[0], *pieces[1:]]
     return [prefix + piece for piece in pieces]
 
+
+# Words before the first car that hold back only what they lead (hedges and promises), and the
+# words that end what they lead.
+_SCOPED_LEADS = HEDGES | {"!will"}
+_SCOPE_ENDS = frozenset({",", "but", "pero"})
 
 _FINAL_VERBS = frozenset({"!done", "!fixed"})
 

@@ -17,8 +17,9 @@ from recon.understanding.normalize import (
     Token,
     stage_of,
 )
-from recon.understanding.units import COLOR_WORDS
+from recon.understanding.units import COLOR_WORDS, MAKE_WORDS
 from recon.understanding.vocabulary import (
+    DEALER_WORDS,
     FILLERS,
     PEOPLE_WORDS,
     VENDOR_WORDS,
@@ -119,6 +120,15 @@ class SegmentReading:
     # Photos named as a thing ("photo of 2279", "here's a pic", a pic word beside attached
     # media): what the text sends, not a move to the photos stage.
     photos: bool = False
+    # "alignment too": work named and nothing said of it (done? needed?).
+    work_only: str | None = None
+    # "heading to maaco to grab 4900": where the sender is going to fetch or drop the car; it
+    # has not moved yet, so nothing changes. `errand_outside`: the place is outside the store.
+    errand: str | None = None
+    errand_outside: bool = False
+    # "picked up the mustang for tint" with nothing else read: the work the sender collected
+    # the car for (none named: an empty list), when a vendor says it.
+    collected: list[str] | None = None
 
 
 # ---------------------------------------------------------------------------- reading rules
@@ -248,6 +258,11 @@ _R_INSPECTED = _re(r"!inspected", "!inspected")
 _R_ITEM_BAD = _re(rf"(?P<items>{_WS}) (?:!bad|!shot)(?: !needsrep)?", "!bad", "!shot")
 _R_SHOT = _re(r"!shot", "!shot")
 _R_PICKUP = _re(r"!pickup", "!pickup")
+# "customer wants 6120 to get a tint", "took 4900 to maaco to get painted": what the car is to
+# get is wanted, not done.
+_R_TO_GET = _re(
+    rf"(?:!needs )?!to !request(?: (?P<items>{_WL}))?(?: (?P<verb>!done|!fixed))?", "!request"
+)
 _R_NEEDS = _re(rf"!needs(?P<items>(?: (?:{_W}|,|!bad))*)(?: (?:!done|!fixed))?", "!needs")
 _R_NEEDS_AFTER = _re(rf"(?P<items>{_WS}) !needsrep", "!needsrep")
 _R_ADD = _re(rf"!add (?P<items>{_WL})", "!add")
@@ -264,6 +279,12 @@ _R_COMPLETE_IN = _re(
     rf"(?P<items>{_WS}) (?:in|on)(?: (?:for|de|para))?(?= ,| !| @| ~| and |$)", "in", "on"
 )
 _R_COMPLETE_BEFORE = _re(rf"!fixed (?P<items>{_WS})", "!fixed")
+# "5200 new battery in and done": the part put in, then the car itself reported done (a repair
+# verb instead, "tires on and balanced", is the same job).
+_R_IN_THEN_DONE = _re(
+    rf"(?P<items>{_WS}) (?:in|on) (?:and|,|&|y) (?=!done|!ready)", "!done", "!ready"
+)
+_PUT_IN_RULES = (_R_IN_THEN_DONE, _R_COMPLETE_IN)
 _R_BARE_DONE = _re(r"!done|!ready|!fixed", "!done", "!ready", "!fixed")
 _R_ETA = _re(r"!eta ~d", "!eta")
 _R_HOLD = _re(r"!hold", "!hold")
@@ -367,7 +388,7 @@ def read_segment(
     reading = SegmentReading(intents, mentions)
 
     _photo_nouns(reader, media)
-    _promise(reader, intents)
+    promise = _promise(reader, intents)
     _approval(reader, intents)
     if reader.has("!correction"):
         reading.correction = True
@@ -380,6 +401,9 @@ def read_segment(
             reading.underway = True
         else:
             reading.negated = True
+        intents.clear()
+        return reading
+    if _errand(reader, reading):
         intents.clear()
         return reading
     _send(reader, intents, vendor_words)
@@ -420,7 +444,13 @@ def read_segment(
         alive and c.canon == "!arrived" and reader.tokens[c.start].low in _DELIVERED
         for alive, c in zip(reader.alive, reader.ctoks, strict=True)
     )
+    reading.collected = None if intents else _collected(reader)
     reading.has_content = reader.leftover_content()
+    reading.work_only = None if intents else _work_only(reader)
+    if promise is not None and reading.has_content:
+        # "4900 paint needs to cure overnight, ready tmrw": the words no rule read say why; the
+        # note keeps them with the promise.
+        promise.body = reader.display(ctoks).strip(" ,.")
     reading.describes_car = any(
         alive and (c.canon in COLOR_WORDS or c.canon == "one")
         for alive, c in zip(reader.alive, reader.ctoks, strict=True)
@@ -431,6 +461,35 @@ def read_segment(
 # ---------------------------------------------------------------------------- rule groups
 
 _DELIVERED = frozenset({"delivered", "delivery"})
+
+# "picked up the mustang for tint": the car collected, and what for (no "from": not a return).
+_R_COLLECTED = _re(rf"!pickedup(?: for (?P<work>{_WL}))?$", "!pickedup")
+# Only a pickup that has happened: "can pick up", "ready to be picked up" are still to come.
+_COLLECTED_VERBS = frozenset({"picked", "grabbed"})
+
+
+def _work_only(reader: _Reader) -> str | None:
+    """The work a segment names, as typed, when it names nothing else: "alignment too"."""
+    left = [c for alive, c in zip(reader.alive, reader.ctoks, strict=True) if alive]
+    if not left or not names_only_work([c.canon for c in left]):
+        return None
+    return reader.display(_trim(left)).lower() or None
+
+
+def _collected(reader: _Reader) -> list[str] | None:
+    """The work a car was "picked up" for, when the text reports only that pickup."""
+    match = reader.find(_R_COLLECTED)
+    if match is None:
+        return None
+    owners = reader.owners(match.start(), match.end())
+    verb = reader.ctoks[owners[0]]
+    before = [c for p, c in enumerate(reader.ctoks[: owners[0]]) if reader.alive[p]]
+    if reader.tokens[verb.start].low not in _COLLECTED_VERBS or any(
+        c.canon not in FILLERS for c in before
+    ):
+        return None
+    return [display for display, _ in _items(reader, reader.group(match, "work"))]
+
 
 # A photo word read as the photos it names: no rule reads it as a stage.
 _PHOTO_NOUN = "!photo"
@@ -585,20 +644,48 @@ def _failed_stage(reader: _Reader) -> bool:
     )
 
 
-def _promise(reader: _Reader, intents: list[Intent]) -> None:
+def _promise(reader: _Reader, intents: list[Intent]) -> Intent | None:
     """A promise ("will drop it back tomorrow") is recorded as a note, never a change."""
     match = reader.find(_R_PROMISE_SPLIT) or reader.find(_R_PROMISED_RETURN)
     if match is None:
-        return
+        return None
     ctoks = reader.group(match, "promise")
     body = reader.display(ctoks).strip(" ,.")
     # The unit is not part of the promise's words, but the note reads better with them.
     if ctoks and len(ctoks) == sum(reader.alive):
         body = reader.clause_text.strip()
-    intents.append(Intent("note", body=body))
+    note = Intent("note", body=body)
+    intents.append(note)
     for owner in reader.owners(match.start("promise"), match.end("promise")):
         reader.alive[owner] = False
     reader._rebuild()
+    return note
+
+
+# "heading to maaco to grab 4900", "going to the shop to get 2231": the sender goes (no car
+# between the verb and the place) to a place, to do something there.
+_R_ERRAND = _re(
+    r"(?:!move|on my way|omw)(?: (?:out|over|down|up))? !to (?:the )?"
+    rf"(?P<place>(?:{_W}|@[a-z]+)(?: (?:{_W}|@[a-z]+))*?) (?P<purpose>!to) (?!@)\S",
+    "!move",
+    "way",
+    "omw",
+)
+
+
+def _errand(reader: _Reader, reading: SegmentReading) -> bool:
+    """The sender on the way somewhere to fetch or drop a car: a plan, nothing has moved. A
+    car named before the purpose ("took 4900 to maaco to get painted") is the one that went."""
+    match = reader.find(_R_ERRAND)
+    if match is None:
+        return False
+    purpose = reader.owners(match.start("purpose"), match.end("purpose"))[0]
+    if any(c.canon == UNIT for c in reader.ctoks[:purpose]):
+        return False
+    place = reader.group(match, "place")
+    reading.errand = reader.display(place)
+    reading.errand_outside = not any(c.canon.startswith("@") for c in place)
+    return True
 
 
 def _approval(reader: _Reader, intents: list[Intent]) -> None:
@@ -645,10 +732,13 @@ _PLACE_NOUNS = frozenset({"lot", "yard", "building", "bay", "spot", "row", "park
 
 
 def _is_vendor(ctoks: list[CTok], vendor_words: frozenset[str]) -> bool:
-    """A body shop, the glass guy, or a vendor the store works with ("dent pros")."""
+    """A body shop, the glass guy, a vendor the store works with ("dent pros"), or a make's
+    dealer ("to tesla", "the ford dealer"): a make the units left as a plain word is a place."""
     canons = {c.canon for c in ctoks}
-    return bool(canons & (VENDOR_WORDS | vendor_words)) or (
-        " ".join(c.canon for c in ctoks) in vendor_words
+    return (
+        bool(canons & (VENDOR_WORDS | DEALER_WORDS | vendor_words))
+        or " ".join(c.canon for c in ctoks) in vendor_words
+        or any((canon,) in MAKE_WORDS for canon in canons)
     )
 
 
@@ -863,6 +953,10 @@ def _photos_and_pickup(reader: _Reader, intents: list[Intent]) -> None:
 
 
 def _needs(reader: _Reader, intents: list[Intent]) -> None:
+    if match := reader.find(_R_TO_GET):
+        items = reader.group(match, "items")
+        if _open(reader, intents, items) or (not items and match.group("verb")):
+            reader.consume(match)
     while match := reader.find(_R_NEEDS):
         items = reader.group(match, "items")
         trigger = reader.ctoks[reader.owners(match.start(), match.start() + 1)[0]]
@@ -934,11 +1028,11 @@ def _completions(reader: _Reader, intents: list[Intent]) -> None:
             for display, words in pieces:
                 intents.append(Intent("complete_work", items=[display], item_words=[words]))
             reader.consume(match)
-    for pattern in (_R_COMPLETE_AFTER, _R_COMPLETE_BEFORE, _R_COMPLETE_IN):
+    for pattern in (_R_IN_THEN_DONE, _R_COMPLETE_AFTER, _R_COMPLETE_BEFORE, _R_COMPLETE_IN):
         while match := reader.find(pattern):
             pieces = _items(reader, reader.group(match, "items"))
             work = [(d, w) for d, w in pieces if content_of(w) and looks_like_work(w)]
-            if pattern is _R_COMPLETE_IN and not any(concepts_of(w) for _, w in work):
+            if pattern in _PUT_IN_RULES and not any(concepts_of(w) for _, w in work):
                 break
             if not work:
                 if (
@@ -957,7 +1051,7 @@ def _completions(reader: _Reader, intents: list[Intent]) -> None:
                         "complete_work",
                         items=[display],
                         item_words=[words],
-                        put_in=pattern is _R_COMPLETE_IN,
+                        put_in=pattern in _PUT_IN_RULES,
                     )
                 )
             reader.consume(match)

@@ -227,6 +227,7 @@ class _Assembly:
     awaiting: list[tuple[UnitView, Intent]] = field(default_factory=list)
     negated: bool = False
     underway: bool = False  # "almost done": the work goes on, nothing changed
+    errand: str | None = None  # "heading to maaco to grab 4900": the reply, nothing changed
     vague_wait: str | None = None  # the car of a "waiting" on nothing named
     correction: bool = False  # "oops meant 2240": nothing applied, UNDO suggested
     frontline_done: str | None = None  # a bare "done" about a car on the front line
@@ -383,6 +384,11 @@ class _Assembly:
             # The parts counter's bare "came in" is the car's parts ("4300 came in"); with no car
             # named it fits only the sender's last car if that one waits on parts, else it asks.
             reading.intents.append(Intent("unblock", kind=BlockerKind.PARTS))
+        elif reading.collected is not None and self.sender.role == StaffRole.VENDOR:
+            # A vendor who "picked up the mustang for tint" has the car now, for that work.
+            reading.intents.append(
+                Intent("send_to_vendor", vendor=self.sender.name, items=reading.collected)
+            )
         named = [self._narrowed(mentions[i], reading) for i in reading.mentions]
         resolved: list[str] = []
         for mention in named:
@@ -393,12 +399,21 @@ class _Assembly:
             if not mention.unit_ids:
                 if mention.kind == "description":
                     self.missing_descriptions.append(mention.text)
+                elif self._quoted_on(mention.text, resolved):
+                    continue  # "approved 3077 1850": the $1,850 on 3077's approval, no car
                 elif mention.text not in self.unknown:
                     self.unknown.append(mention.text)
         for unit_id in resolved:
             self.unit_order.setdefault(unit_id, len(self.unit_order))
         if reading.thanks and not reading.intents:
             self.quiet = True
+        if reading.errand is not None:
+            stock = self.index.unit(resolved[0]).stock_number if resolved else None
+            self.errand = self.errand or _errand_reply(
+                reading.errand, reading.errand_outside, stock
+            )
+            self.carry = resolved or self.carry
+            return
         if reading.negated or reading.underway or reading.correction:
             self.negated = self.negated or reading.negated
             self.underway = self.underway or reading.underway
@@ -442,6 +457,12 @@ class _Assembly:
             findings = Intent("open_work", awaiting_items=True, findings=True)
             self.awaiting.append((self.index.unit(targets[0]), findings))
             self.list_target = findings
+
+    def _quoted_on(self, number: str, unit_ids: list[str]) -> bool:
+        """Whether `number` is an amount the blocker of one of `unit_ids` quotes."""
+        return any(
+            number in _amounts(self.index.unit(unit_id).blocker_note) for unit_id in unit_ids
+        )
 
     def _narrowed(self, mention: Mention, reading: SegmentReading) -> Mention:
         """A description that fits several cars, of which only one has what the text is about
@@ -489,6 +510,9 @@ class _Assembly:
                 return recent[:1]
             if reading.acked or reading.thanks:
                 self.quiet = True
+            elif reading.work_only and recent:
+                # "alignment too" after texting about 2231: about 2231, but done or needed?
+                self._ask_about_work(reading.work_only, recent[0])
             elif reading.has_content:
                 self.unparsed = True
             return None
@@ -736,6 +760,18 @@ class _Assembly:
             clause.text,
         )
 
+    def _ask_about_work(self, work: str, unit_id: str) -> None:
+        """Work named with nothing said of it: done, or needed? Asked, never guessed."""
+        unit = self.index.unit(unit_id)
+        stock = unit.stock_number
+        self._ask(
+            f'What about the {work} on {unit.label}? Reply e.g. "{stock} {work} done" or '
+            f'"{stock} needs {work}".',
+            [unit.id],
+            "ambiguous_work_item",
+            None,
+        )
+
     def _ask(
         self, text: str, candidates: list[str], reason: QuestionReason, pending: str | None
     ) -> None:
@@ -799,6 +835,8 @@ class _Assembly:
                 f'Waiting on what? Text e.g. "{self.vague_wait} waiting on parts eta friday" or '
                 f'"{self.vague_wait} waiting on approval".'
             )
+        if self.errand:
+            return self.errand
         if self.underway:
             return (
                 "Sounds like that isn't finished yet, so nothing changed. Text e.g. "
@@ -838,6 +876,27 @@ def _inspected_without_findings(intents: list[Intent]) -> bool:
     return any(i.action == "done" and i.stage == Stage.INSPECTION for i in intents) and not any(
         i.action == "open_work" for i in intents
     )
+
+
+def _errand_reply(place: str, outside: bool, stock: str | None) -> str:
+    """Nothing changed for an errand; say what to text once the car has moved."""
+    lead = f"Sounds like you're on your way to {place}, so nothing changed yet."
+    if not outside:
+        return f"{lead} Once {stock or 'the car'} has moved, text where it went."
+    car = f"{stock} " if stock else ""
+    who = "Text" if stock else "Text the stock number with"
+    return (
+        f'{lead} {who} "{car}to {place}" once it\'s dropped off, or "{car}back from {place}" '
+        "once it's back."
+    )
+
+
+_AMOUNT_RE = re.compile(r"\$\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d\d)?")
+
+
+def _amounts(note: str | None) -> frozenset[str]:
+    """The dollar amounts a note quotes, as digits: "reseal $1,850" -> {"1850"}."""
+    return frozenset(m.group(1).replace(",", "") for m in _AMOUNT_RE.finditer(note or ""))
 
 
 def _current_kind(unit: UnitView) -> BlockerKind:

@@ -15,8 +15,10 @@ from recon.understanding.views import UnitView
 from recon.understanding.vocabulary import (
     COLORS,
     COMMON_WORD_MODELS,
+    DEALER_WORDS,
     FILLERS,
     MAKE_ALIASES,
+    PLACE_LEADS,
     SIMILAR_COLORS,
 )
 from recon.understanding.work import concepts_of, words_of
@@ -529,6 +531,8 @@ class UnitIndex:
             position += length
         if make is None and model_ids is None:
             return None
+        if model_ids is None and _is_dealer(lows, start, position, described=bool(colors or year)):
+            return None
         qualified = (
             bool(colors or year or make)
             or (lows[start] in _ARTICLES and model_word in _ARTICLE_MODELS)
@@ -679,6 +683,21 @@ def _leads_the_text(lows: list[str], start: int, end: int, model_word: str | Non
     if _is_keyword(rest[0]):
         return True
     return len(rest) > 1 and bool(concepts_of(rest[:1])) and _is_keyword(rest[1])
+
+
+def _is_dealer(lows: list[str], start: int, end: int, *, described: bool) -> bool:
+    """ "took 4600 to tesla for the recall", "at the ford dealer", "back from honda": a make
+    standing for its dealer, a place the car is taken to or comes from. Naming a car by it would
+    change the car the text is about, or another. A make with its model, colour or year, or
+    after an article ("keys to the tesla"), still names a car."""
+    if end < len(lows) and lows[end] in DEALER_WORDS:
+        return True
+    return (
+        not described
+        and start > 0
+        and lows[start] not in _ARTICLES
+        and lows[start - 1] in PLACE_LEADS
+    )
 
 
 def _is_keyword(low: str) -> bool:

@@ -380,6 +380,15 @@ VENDOR_WORDS: frozenset[str] = frozenset(
     ]
 )
 
+# Words before a place the car is taken to or comes from: a bare make after them is that make's
+# dealer ("took 4600 to tesla for the recall", "back from honda"), not a car.
+PLACE_LEADS: frozenset[str] = frozenset(["to", "at", "from", "@"])
+
+# Words after a make that make it the make's dealer: "at the ford dealer", "honda dealership".
+DEALER_WORDS: frozenset[str] = frozenset(
+    ["dealer", "dealers", "dealership", "dealerships", "store"]
+)
+
 # Words that make a "needs X" phrase something other than work ("need keys for 2232").
 NOT_WORK_WORDS: frozenset[str] = frozenset(
     [
