@@ -97,7 +97,7 @@ class TestFailures:
         async def no_database(*_: object, **__: object) -> None:
             raise ConnectionError("Postgres is away")
 
-        monkeypatch.setattr(inbound, "record_inbound", no_database)
+        monkeypatch.setattr(inbound, "_resolve", no_database)
         form = text_form(from_number=detailer.phone, to_number=store.sms_number, body="2231 done")
         response = await phone.post(SMS_PATH, form)
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ingest_sms.unit_index import UnitIndexCache
 from recon.domain import units
+from recon.events.types import VehicleFields
 from recon.understanding import Context, SenderView, interpret
-from tests.factories import API_CAUSE, make_staff, make_store, make_unit
+from tests.factories import API_CAUSE, make_staff, make_store, make_unit, random_vin
 from tests.ingest.conftest import Phone
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -92,3 +95,36 @@ class TestTextsSeeTheBoardAsItIs:
             await text("8820 note: ok")
         )
         assert "No car 7710" in await text("7710 needs wipers")
+
+    async def test_a_car_added_while_a_text_waited_for_the_store_is_named_by_the_next(
+        self, phone: Phone, sessions: Sessions
+    ) -> None:
+        """A text takes the store's lock in the statement that reads its sender and what
+        changed for the cached index. When that lock waited for a change still being written,
+        the index must not be counted as up to date with it."""
+        store = await make_store(sessions)
+        manager = await make_staff(sessions, store, role="used_car_manager", name="Dana")
+        await make_unit(sessions, store, stage="detail", stock_number="2231")
+
+        async def text(body: str) -> str:
+            reply = await phone.text(
+                from_number=manager.phone, to_number=store.sms_number, body=body
+            )
+            assert reply is not None
+            return reply
+
+        assert "note added" in await text("2231 note: waxed")  # the index is cached
+
+        async with sessions() as session, session.begin():
+            await units.create_unit(
+                session,
+                store_id=store.id,
+                vehicle=VehicleFields(vin=random_vin(), stock_number="8820", year=2020),
+                cause=API_CAUSE,
+            )  # the store's lock is held until this commits
+            waiting = asyncio.create_task(text("2231 note: while 8820 arrived"))
+            await asyncio.sleep(0.3)
+            assert not waiting.done()
+        assert "note added" in await waiting
+
+        assert "8820" in (reply := await text("8820 note: here")) and "No car" not in reply

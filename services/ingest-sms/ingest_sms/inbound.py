@@ -1,11 +1,13 @@
 """One inbound text, from the webhook's fields to its reply.
 
-A text is handled in one transaction. What it means is worked out first (the sender's recent
-texts, the store's unit index, the interpretation: reads and CPU that need no lock); then the
-store's lock is taken (every writer of a store queues there, so the units read next are the
-ones the change is made to), the text is stored with its `message.received` event, applied
-through the domain, and its reply stored. The lock is held for as few statements as that
-takes: a store's texts are applied one at a time, so its hold time is the store's ceiling.
+A text is handled in one transaction. Its first statement reads the store, the sender and
+their recent texts and what changed for the cached unit index, takes the store's lock (every
+writer of a store queues there, so the units read after it are the ones the change is made
+to) and stores the text. Then what it means is worked out (the interpretation is CPU only,
+well under a millisecond), it is applied through the domain, and its reply, its outcome and
+its events are written in one statement as it commits. The lock is held for as few
+statements as that takes: a store's texts are applied one at a time, so its hold time is the
+store's ceiling.
 
 Nothing a sender wrote is lost. A text the interpreter chokes on is stored for review with an
 apology. When applying fails for any other reason (Postgres mid-way, a bug), the transaction
@@ -46,8 +48,15 @@ from recon.domain.event_log import (
     Cause,
     defer_events,
     lock_store_events,
+    note_store_locked,
 )
-from recon.domain.messages import Settled, record_inbound, record_outbound, settle_inbound
+from recon.domain.messages import (
+    NewInbound,
+    Settled,
+    record_inbound,
+    record_outbound,
+    settle_inbound,
+)
 from recon.domain.sms import (
     ACCOUNT_ACTIONS,
     Outcome,
@@ -150,6 +159,9 @@ class _Sender:
     in_flood_window: int = 0
     # (the seq the unit index cache was at, the units changed since), when read with it.
     changed: tuple[int, set[uuid.UUID]] | None = None
+    # Whether the text was stored by the statement that read all this (when it was asked
+    # to; False: a text with its provider SID is stored already).
+    stored: bool | None = None
 
 
 class Overloaded(Exception):
@@ -158,7 +170,7 @@ class Overloaded(Exception):
 
 @dataclass(frozen=True, slots=True)
 class _Understood:
-    """What a text means, worked out before its store's lock is taken."""
+    """What a text means to its store, and so what is done with it."""
 
     verdict: Literal["apply", "reject", "flood", "ignore", "failed"]
     interpretation: Any = None
@@ -253,27 +265,44 @@ class SmsIngest:
             at = _utcnow()
             known = self._store_of.get(to_number)
             cached_seq = None if known is None else self.indexes.seq_of(known)
+            text = NewInbound(
+                from_number=from_number,
+                body=inbound.body,
+                provider_sid=inbound.message_sid,
+                media_urls=inbound.media_urls,
+                at=at,
+            )
+            # Reads the store and the sender, takes the store's lock and stores the text.
             sender = await _resolve(
                 session,
                 from_number=from_number,
                 to_number=to_number,
                 history=(at, None, self.settings.sms_flood_per_minute),
                 index_at=None if known is None or cached_seq is None else (known, cached_seq),
+                record=text,
             )
             if sender is None:
                 log.warning("text to %r: no store has that number; ignored", to_number)
                 return Handled(None)
             self._store_of[to_number] = sender.store.id
-            understood = await self._understand(
-                session, sender, body=inbound.body, media=inbound.media_urls, at=at
-            )
-            # Storing the text takes the store's lock (in the same statement).
-            message = await _record(session, sender, inbound, status="received")
-            if message is None:
+            if sender.stored:
+                message = await text.recorded(
+                    session,
+                    store_id=sender.store.id,
+                    to_number=sender.store.sms_number,
+                    staff_id=sender.staff.id if sender.staff else None,
+                    staff_name=sender.staff.name if sender.staff else None,
+                    service=SERVICE,
+                )
+            else:
+                note_store_locked(session, sender.store.id)
                 message = await _first_copy(session, sender, inbound.message_sid)
                 if message.status != "received":
                     reply = await _stored_reply(session, message)
                     return Handled(reply, message.id, message.status)
+            understood = await self._understand(
+                session, sender, body=inbound.body, media=inbound.media_urls, at=at
+            )
             return await self._carry_out(session, sender, message, understood, answer=True)
 
     async def _understand(
@@ -747,15 +776,16 @@ async def _serialize_number(session: AsyncSession, sender: _Sender) -> None:
 
 
 # The store (by its SMS number, or id), the sender among its staff and, for active staff, their
-# texts of the window before the text: one round trip.
+# texts of the window before the text: one round trip. `{record}`: more WITH queries, which
+# may store the text and count it `stored` (`_RESOLVE_AND_RECORD`).
 _RESOLVE_SQL = """
 WITH s AS MATERIALIZED (
     SELECT store.id, store.sms_number, store.timezone, store.last_event_seq,
            CASE WHEN store.id = $7 THEN ARRAY({changed}) END AS changed
     FROM stores store
     WHERE {store}
-)
-SELECT s.id, s.sms_number, s.timezone, s.last_event_seq, s.changed,
+){record}
+SELECT {stored} AS stored, s.id, s.sms_number, s.timezone, s.last_event_seq, s.changed,
        st.id AS staff_id, st.name, st.role, st.active, flood.in_flood_window,
        h.id AS h_id, h.created_at AS h_created_at, h.status AS h_status,
        h.unit_ids AS h_unit_ids, h.pending_text AS h_pending_text
@@ -784,8 +814,28 @@ LEFT JOIN LATERAL (
 ORDER BY h.created_at DESC
 """
 _CHANGED = changed_units_sql("store.id", "$8", "store.last_event_seq", "$9::text[]")
-_RESOLVE_BY_NUMBER = _RESOLVE_SQL.format(store="store.sms_number = $1", changed=_CHANGED)
-_RESOLVE_BY_ID = _RESOLVE_SQL.format(store="store.id = $1", changed=_CHANGED)
+_READ_ONLY = {"changed": _CHANGED, "record": "", "stored": "NULL::bigint"}
+_RESOLVE_BY_NUMBER = _RESOLVE_SQL.format(store="store.sms_number = $1", **_READ_ONLY)
+_RESOLVE_BY_ID = _RESOLVE_SQL.format(store="store.id = $1", **_READ_ONLY)
+# The same, and the text stored (`NewInbound`, its values from $13) under the store's lock
+# taken in the same statement: what `_record` does after it, in one round trip less. The lock
+# is its own scan of the store's row, so the row `s` read keeps the statement's snapshot (a
+# row lock that waited returns the row's newest version): the seq the unit index is brought
+# up to and the units changed up to it are read together, whatever the lock waited for.
+_RECORD = """, locked AS (
+    SELECT store.id FROM stores store JOIN s ON store.id = s.id FOR NO KEY UPDATE OF store
+), stored AS ({insert})"""
+_SENDER = """(
+    SELECT locked.id AS store_id, s.sms_number AS to_number,
+           (SELECT id FROM staff WHERE store_id = locked.id AND phone = $2) AS staff_id
+    FROM locked JOIN s ON s.id = locked.id
+) AS sender"""
+_RESOLVE_AND_RECORD = _RESOLVE_SQL.format(
+    store="store.sms_number = $1",
+    changed=_CHANGED,
+    record=_RECORD.format(insert=NewInbound.sql(13, sender=_SENDER)),
+    stored="(SELECT count(*) FROM stored)",
+)
 
 
 async def _resolve(
@@ -796,16 +846,22 @@ async def _resolve(
     store_id: uuid.UUID | None = None,
     history: tuple[datetime, uuid.UUID | None, int] | None = None,
     index_at: tuple[uuid.UUID, int] | None = None,
+    record: NewInbound | None = None,
 ) -> _Sender | None:
     """The store (by its SMS number, or id) and the sender among its staff, read fresh for
     every text; None when no store has that number. `history` (the text's time, its id when
     stored, the flood limit): also read the sender's texts of the window before it.
     `index_at` (the store this number was last, the seq its cached unit index is at): also
-    read which units changed since, if it is still that store."""
+    read which units changed since, if it is still that store. `record` (a text to a store's
+    SMS number): also take the store's lock and store the text."""
     at, this_id, limit = history or (_utcnow(), None, 0)
     connection = await pg.driver(session)
+    if record is not None:
+        statement = _RESOLVE_AND_RECORD
+    else:
+        statement = _RESOLVE_BY_NUMBER if store_id is None else _RESOLVE_BY_ID
     rows = await connection.fetch(
-        _RESOLVE_BY_NUMBER if store_id is None else _RESOLVE_BY_ID,
+        statement,
         to_number if store_id is None else store_id,
         from_number,
         history is not None,
@@ -818,6 +874,7 @@ async def _resolve(
         at - FLOOD_WINDOW,
         this_id,
         limit + 1,
+        *(record.args() if record is not None else ()),
     )
     if not rows:
         return None
@@ -841,6 +898,7 @@ async def _resolve(
         recent=recent,
         in_flood_window=row["in_flood_window"] or 0,
         changed=changed,
+        stored=None if row["stored"] is None else row["stored"] > 0,
     )
 
 

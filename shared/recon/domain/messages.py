@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -64,17 +64,99 @@ async def record_inbound(
     )
     if message is None:
         return None
+    await _announce_inbound(session, message, staff_name=staff_name, service=service)
+    return message
+
+
+@dataclass(frozen=True, slots=True)
+class NewInbound:
+    """A text to store with a statement that finds its store and sender itself (ingest-sms
+    stores each text in the statement that reads its sender and takes the store's lock):
+    `sql` is `record_inbound`'s INSERT as a data-modifying WITH query, `args` its values,
+    and `recorded` what `record_inbound` does once the row is in."""
+
+    from_number: str
+    body: str
+    provider_sid: str | None
+    media_urls: Sequence[str]
+    at: datetime
+    status: str = "received"
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+
+    @staticmethod
+    def sql(first: int, *, sender: str) -> str:
+        """The INSERT, its parameters (`args`) numbered from `first`; `sender` is a FROM item
+        with the row's `store_id`, `to_number` and `staff_id`. A provider SID stored already
+        for the store inserts nothing. RETURNING id."""
+        n = first
+        return (
+            "INSERT INTO messages (id, store_id, direction, from_number, to_number, body, "
+            "status, staff_id, provider_sid, media_urls, created_at, updated_at) "
+            f"SELECT ${n}, store_id, 'inbound', ${n + 1}, to_number, ${n + 2}, ${n + 3}, "
+            f"staff_id, ${n + 4}, ${n + 5}, ${n + 6}, ${n + 6} FROM {sender}"
+            f"{_UNIQUE_SID} RETURNING id"
+        )
+
+    def args(self) -> tuple[Any, ...]:
+        media = json.dumps(list(self.media_urls))
+        return (
+            self.id,
+            self.from_number,
+            self.body,
+            self.status,
+            self.provider_sid,
+            media,
+            self.at,
+        )
+
+    async def recorded(
+        self,
+        session: AsyncSession,
+        *,
+        store_id: uuid.UUID,
+        to_number: str,
+        staff_id: uuid.UUID | None,
+        staff_name: str | None,
+        service: str,
+    ) -> Message:
+        """The stored text, in the session, with its `message.received` event (the statement
+        that stored it took the store's lock)."""
+        note_store_locked(session, store_id)
+        row = _row(
+            {
+                "id": self.id,
+                "store_id": store_id,
+                "direction": "inbound",
+                "from_number": self.from_number,
+                "to_number": to_number,
+                "body": self.body,
+                "status": self.status,
+                "staff_id": staff_id,
+                "provider_sid": self.provider_sid,
+                "media_urls": list(self.media_urls),
+                "created_at": self.at,
+                "updated_at": self.at,
+            }
+        )
+        message = _loaded(session, row)
+        await _announce_inbound(session, message, staff_name=staff_name, service=service)
+        return message
+
+
+async def _announce_inbound(
+    session: AsyncSession, message: Message, *, staff_name: str | None, service: str
+) -> None:
+    staff_id = message.staff_id
     actor = Actor(kind="staff", staff_id=staff_id, name=staff_name) if staff_id else SYSTEM
     data = ev.MessageReceived(
         message_id=message.id,
-        from_=from_number,
-        to=to_number,
+        from_=message.from_number,
+        to=message.to_number,
         staff_id=staff_id,
-        body=body,
-        media_urls=list(media_urls),
+        body=message.body,
+        media_urls=list(message.media_urls),
     )
     await _announce(session, message, data, actor, service)
-    return message
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,23 +364,7 @@ async def _insert(
     transaction defers its events, both are written with them, at commit). The Message
     returned is in the session like a loaded one, every column set, so changes to it are
     flushed as an UPDATE. None: `unique_sid` and this provider SID is stored already."""
-    # The clock, not the transaction's start: a text and its reply written together must
-    # still list in the order they happened.
-    at = datetime.now(UTC)
-    row: dict[str, Any] = {
-        "id": uuid.uuid4(),
-        "kind": None,
-        "staff_id": None,
-        "provider_sid": None,
-        "error_code": None,
-        "media_urls": [],
-        "interpretation": None,
-        "reply_to_id": None,
-        "unit_ids": [],
-        "created_at": at,
-        "updated_at": at,
-        **values,
-    }
+    row = _row(values)
     store_id: uuid.UUID = row["store_id"]
     lock = not store_locked(session, store_id)
     if settles is not None and lock:
@@ -333,6 +399,27 @@ async def _insert(
             raise LookupError(f"no store {store_id}")
         return None
     return _loaded(session, row)
+
+
+def _row(values: dict[str, Any]) -> dict[str, Any]:
+    """A message's every column: `values`, and the defaults for those not given."""
+    # The clock, not the transaction's start: a text and its reply written together must
+    # still list in the order they happened.
+    at = datetime.now(UTC)
+    return {
+        "id": uuid.uuid4(),
+        "kind": None,
+        "staff_id": None,
+        "provider_sid": None,
+        "error_code": None,
+        "media_urls": [],
+        "interpretation": None,
+        "reply_to_id": None,
+        "unit_ids": [],
+        "created_at": at,
+        "updated_at": at,
+        **values,
+    }
 
 
 def _loaded(session: AsyncSession, row: dict[str, Any]) -> Message:
