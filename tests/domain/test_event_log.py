@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from recon.db.models import Outbox, Staff, Store, UnitEvent
 from recon.domain import units
-from recon.domain.event_log import RowWrite, defer_events, write_with_events
+from recon.domain.event_log import RowWrite, defer_events, queue_with_events
 from tests.factories import API_CAUSE, make_staff, make_store, make_unit
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -96,13 +96,57 @@ class TestDeferredEvents:
 
 
 class TestRowsWrittenWithEvents:
-    """`write_with_events`: a text's reply goes to Postgres in its events' statement."""
+    """`queue_with_events`: a text's reply goes to Postgres in its events' statement."""
 
     @staticmethod
     def staff_name_update(first: int) -> str:
         return f"UPDATE staff SET name = ${first + 1} WHERE id = ${first}"
 
-    async def test_written_at_commit_in_the_events_statement(self, sessions: Sessions) -> None:
+    @staticmethod
+    def role_and_name_update(first: int) -> str:
+        return f"UPDATE staff SET role = ${first}, name = ${first + 1} WHERE id = ${first + 2}"
+
+    async def test_written_at_commit_each_with_its_own_values(self, sessions: Sessions) -> None:
+        store = await make_store(sessions)
+        unit = await make_unit(sessions, store)
+        tech = await make_staff(sessions, store, name="Before")
+        porter = await make_staff(sessions, store, name="Before")
+        _, _, seq_before = await logged(sessions, store.id)
+
+        async with sessions() as session, session.begin():
+            defer_events(session)
+            loaded = await units.get_unit(session, store_id=store.id, ref=unit.id)
+            await units.add_note(session, loaded, body="with rows", cause=API_CAUSE)
+            # Two writes with different numbers of values: each reads its own parameters.
+            renames = (
+                RowWrite(self.staff_name_update, (tech.id, "Tech")),
+                RowWrite(self.role_and_name_update, ("porter", "Porter", porter.id)),
+            )
+            assert queue_with_events(session, *renames)
+            assert await name_of(session, tech.id) == "Before"  # not yet: at commit
+
+        async with sessions() as session:
+            assert await name_of(session, tech.id) == "Tech"
+            assert await name_of(session, porter.id) == "Porter"
+        _, _, seq = await logged(sessions, store.id)
+        assert seq == seq_before + 1
+
+    async def test_a_rollback_drops_them(self, sessions: Sessions) -> None:
+        store = await make_store(sessions)
+        tech = await make_staff(sessions, store, name="Before")
+
+        with pytest.raises(RuntimeError):
+            async with sessions() as session, session.begin():
+                defer_events(session)
+                queue_with_events(session, RowWrite(self.staff_name_update, (tech.id, "Never")))
+                raise RuntimeError("changed our mind")
+
+        async with sessions() as session:
+            assert await name_of(session, tech.id) == "Before"
+
+    async def test_a_savepoint_open_at_the_commit_does_not_drop_them(
+        self, sessions: Sessions
+    ) -> None:
         store = await make_store(sessions)
         unit = await make_unit(sessions, store)
         tech = await make_staff(sessions, store, name="Before")
@@ -111,10 +155,9 @@ class TestRowsWrittenWithEvents:
         async with sessions() as session, session.begin():
             defer_events(session)
             loaded = await units.get_unit(session, store_id=store.id, ref=unit.id)
-            await units.add_note(session, loaded, body="with a row", cause=API_CAUSE)
-            rename = RowWrite(self.staff_name_update, (tech.id, "After"))
-            assert write_with_events(session, rename)
-            assert await name_of(session, tech.id) == "Before"  # not yet: at commit
+            await units.add_note(session, loaded, body="queued", cause=API_CAUSE)
+            queue_with_events(session, RowWrite(self.staff_name_update, (tech.id, "After")))
+            await session.begin_nested()  # left open: it commits with the root
 
         async with sessions() as session:
             assert await name_of(session, tech.id) == "After"
@@ -127,19 +170,19 @@ class TestRowsWrittenWithEvents:
 
         async with sessions() as session, session.begin():
             defer_events(session)
-            assert write_with_events(session, RowWrite(self.staff_name_update, (tech.id, "Solo")))
+            assert queue_with_events(session, RowWrite(self.staff_name_update, (tech.id, "Solo")))
 
         async with sessions() as session:
             assert await name_of(session, tech.id) == "Solo"
 
-    async def test_a_transaction_that_does_not_defer_runs_them_itself(
+    async def test_a_transaction_that_does_not_defer_leaves_them_to_the_caller(
         self, sessions: Sessions
     ) -> None:
         store = await make_store(sessions)
         tech = await make_staff(sessions, store, name="Before")
 
         async with sessions() as session, session.begin():
-            assert not write_with_events(
+            assert not queue_with_events(
                 session, RowWrite(self.staff_name_update, (tech.id, "Never"))
             )
 

@@ -49,9 +49,16 @@ async def app(servers: TestServers) -> AsyncIterator[FastAPI]:
 
 
 async def post(
-    app: FastAPI, full_app: FullApp, body: bytes, headers: dict[str, str]
+    app: FastAPI,
+    full_app: FullApp,
+    body: bytes,
+    headers: dict[str, str],
+    *,
+    chunks: int = 1,
+    then_disconnect: bool = False,
 ) -> tuple[int, bytes]:
-    """POST the body to the fast path in front of `full_app`; (status, body) answered."""
+    """POST the body (in `chunks` pieces; `then_disconnect`: the client leaves before the
+    last) to the fast path in front of `full_app`; (status, body) answered."""
     scope: Scope = {
         "type": "http",
         "http_version": "1.1",
@@ -66,11 +73,18 @@ async def post(
         + [(b"content-length", str(len(body)).encode())],
         "app": app,
     }
-    requests = [{"type": "http.request", "body": body, "more_body": False}]
+    size = -(-len(body) // chunks)
+    pieces = [body[at : at + size] for at in range(0, len(body), size)] or [b""]
+    if then_disconnect:
+        pieces = pieces[:-1]
+    requests: list[Message] = [
+        {"type": "http.request", "body": piece, "more_body": n < len(pieces) - 1 or then_disconnect}
+        for n, piece in enumerate(pieces)
+    ]
     answered: list[Message] = []
 
     async def receive() -> Message:
-        return requests.pop() if requests else {"type": "http.disconnect"}
+        return requests.pop(0) if requests else {"type": "http.disconnect"}
 
     async def send(message: Message) -> None:
         answered.append(message)
@@ -84,8 +98,13 @@ def signature(form: dict[str, str]) -> str:
     return sign(auth_token=AUTH_TOKEN, url=PUBLIC_BASE_URL + SMS_PATH, params=form)
 
 
+def test_the_app_answers_texts_through_it(app: FastAPI) -> None:
+    assert any(middleware.cls is SmsWebhookFastPath for middleware in app.user_middleware)
+
+
+@pytest.mark.parametrize("chunks", [1, 3])
 async def test_a_signed_text_is_answered_in_front_of_the_app(
-    app: FastAPI, sessions: Sessions
+    app: FastAPI, sessions: Sessions, chunks: int
 ) -> None:
     store, detailer, unit = await detail_car(sessions)
     form = text_form(from_number=detailer.phone, to_number=store.sms_number, body="2231 done")
@@ -96,12 +115,47 @@ async def test_a_signed_text_is_answered_in_front_of_the_app(
         full_app,
         urllib.parse.urlencode(form).encode(),
         {"content-type": FORM_TYPE, "x-twilio-signature": signature(form)},
+        chunks=chunks,
     )
 
     assert status == 200 and full_app.bodies == []
     reply = reply_of(body.decode())
     assert reply is not None and "2231" in reply
     assert await stage_of(sessions, unit) == "photos"
+
+
+async def test_a_form_without_a_sender_reaches_the_app_with_its_body(
+    app: FastAPI, sessions: Sessions
+) -> None:
+    store, _, unit = await detail_car(sessions)
+    form = {"To": store.sms_number, "Body": "2231 done", "MessageSid": "SMnofrom"}
+    body = urllib.parse.urlencode(form).encode()
+    full_app = FullApp()
+
+    status, _ = await post(
+        app, full_app, body, {"content-type": FORM_TYPE, "x-twilio-signature": signature(form)}
+    )
+
+    assert status == 299 and full_app.bodies == [body]
+    assert await stage_of(sessions, unit) == "detail"
+
+
+async def test_a_sender_gone_mid_body_is_left_to_the_app(app: FastAPI, sessions: Sessions) -> None:
+    store, detailer, unit = await detail_car(sessions)
+    form = text_form(from_number=detailer.phone, to_number=store.sms_number, body="2231 done")
+    full_app = FullApp()
+
+    status, _ = await post(
+        app,
+        full_app,
+        urllib.parse.urlencode(form).encode(),
+        {"content-type": FORM_TYPE, "x-twilio-signature": signature(form)},
+        chunks=2,
+        then_disconnect=True,
+    )
+
+    assert status == 299 and len(full_app.bodies) == 1
+    assert await stage_of(sessions, unit) == "detail"
 
 
 @pytest.mark.parametrize(
@@ -130,15 +184,19 @@ async def test_what_it_would_refuse_reaches_the_app_with_its_body(
 
 async def test_a_text_it_answers_is_timed_under_the_route(phone: Phone, sessions: Sessions) -> None:
     store, detailer, _ = await detail_car(sessions)
+
+    async def answered() -> float:
+        metrics = (await phone.client.get("/metrics")).text
+        for line in metrics.splitlines():
+            if (
+                line.startswith("recon_http_request_seconds_count")
+                and f'route="{SMS_PATH}"' in line
+                and 'status="200"' in line
+            ):
+                return float(line.rsplit(" ", 1)[1])
+        return 0.0
+
+    before = await answered()
     await phone.text(from_number=detailer.phone, to_number=store.sms_number, body="2231 done")
 
-    metrics = (await phone.client.get("/metrics")).text
-
-    timed = [
-        line
-        for line in metrics.splitlines()
-        if line.startswith("recon_http_request_seconds_count")
-        and f'route="{SMS_PATH}"' in line
-        and 'status="200"' in line
-    ]
-    assert timed
+    assert await answered() == before + 1

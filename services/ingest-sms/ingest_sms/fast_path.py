@@ -12,18 +12,23 @@ from __future__ import annotations
 
 from fastapi import HTTPException, Request
 from fastapi.exception_handlers import http_exception_handler
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
+from starlette.routing import get_route_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ingest_sms.deps import ingest_of, signed_form
 from ingest_sms.webhooks import answer_text, inbound_text, receive_sms, router
 
-SMS_PATH = router.prefix + "/sms"
-# For the request metrics, which label a request by its route's template.
+# The route: its path is what this answers, and the request metrics label by it.
 SMS_ROUTE = next(
-    route for route in router.routes if getattr(route, "endpoint", None) is receive_sms
+    route
+    for route in router.routes
+    if isinstance(route, APIRoute) and route.endpoint is receive_sms
 )
 # Twilio's form for one text is a few hundred bytes (a few KB with ten media URLs); a larger
-# or unsized body is left to the app and its body limit.
+# or unsized body is left to the app (and its form parser's limits).
 MAX_FORM_BYTES = 64 * 1024
 FORM_TYPE = b"application/x-www-form-urlencoded"
 
@@ -39,7 +44,11 @@ class SmsWebhookFastPath:
             await self.app(scope, receive, send)
             return
         request = Request(scope, receive)
-        body = await request.body()
+        try:
+            body = await request.body()
+        except ClientDisconnect:  # gone mid-body: the app's next receive says so too
+            await self.app(scope, receive, send)
+            return
         try:
             form = await signed_form(request)
             inbound = inbound_text(form)
@@ -50,12 +59,16 @@ class SmsWebhookFastPath:
         try:
             response = await answer_text(inbound, ingest_of(scope["app"]))
         except HTTPException as exc:  # the text could not be stored: 503, as the route says
-            response = await http_exception_handler(request, exc)
+            handlers = scope["app"].exception_handlers  # the app's own, should it set one
+            handler = handlers.get(StarletteHTTPException, http_exception_handler)
+            response = await handler(request, exc)
         await response(scope, receive, send)
 
 
 def _is_small_form_post(scope: Scope) -> bool:
-    if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != SMS_PATH:
+    if scope["type"] != "http" or scope["method"] != "POST":
+        return False
+    if get_route_path(scope) != SMS_ROUTE.path:  # the path as the router matches it
         return False
     headers = dict(scope["headers"])
     size = headers.get(b"content-length", b"")

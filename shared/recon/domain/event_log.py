@@ -4,6 +4,7 @@ transaction, numbered in commit order within the store."""
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -144,10 +145,12 @@ class RowWrite:
     args: tuple[Any, ...]
 
 
-def write_with_events(session: AsyncSession, *writes: RowWrite) -> bool:
-    """Run `writes` in the statement that writes this transaction's deferred events when it
-    commits (one round trip for both; a text's reply is written so). False when the
-    transaction does not defer its events: the caller runs them itself."""
+def queue_with_events(session: AsyncSession, *writes: RowWrite) -> bool:
+    """Queue `writes` to run in the statement that writes this transaction's deferred events
+    when it commits (one round trip for both; a text's reply is written so). Until then the
+    rows are not in the database: only what the transaction writes last may be queued (an
+    ORM object for a queued row must not be changed and flushed before the commit). False:
+    the transaction does not defer its events, nothing was queued, the caller runs them."""
     held = _deferred(session)
     if held is None:
         return False
@@ -180,8 +183,12 @@ def _deferred(session: AsyncSession | Session) -> _Deferred | None:
 
 @event.listens_for(Session, "before_commit")
 def _write_deferred(session: Session) -> None:
-    held = _deferred(session)
-    if held is None or not (held.events or held.writes):
+    held: _Deferred | None = session.info.get(_DEFERRED)
+    # What was queued is written even when a savepoint is still open as the root commits
+    # (a savepoint commits with it); `_deferred` queues nothing new inside one.
+    if held is None or held.transaction is not session.get_transaction():
+        return
+    if not (held.events or held.writes):
         return
     session.info.pop(_DEFERRED, None)
     by_store: dict[uuid.UUID, list[tuple[str, PendingEvent]]] = {}
@@ -202,8 +209,8 @@ def _write_deferred(session: Session) -> None:
 # change (an inventory feed of 10,000 cars) appends 10,000 events; one array per column is
 # several times faster than multi-row VALUES. JSON travels as text. The envelope is built in
 # Python without its number; the statement adds `seq` and the store's `slug` to it.
-_EVENTS_SQL = """
-WITH numbered AS (
+_EVENTS_QUERIES = """
+numbered AS (
     UPDATE stores SET last_event_seq = last_event_seq + $2, updated_at = now()
     WHERE id = $1
     RETURNING last_event_seq - $2 AS base, slug
@@ -229,19 +236,18 @@ ORDER BY seq
 """
 
 
-# How many parameters _EVENTS_SQL takes: a RowWrite beside it numbers its own after them.
-_EVENTS_PARAMETERS = 13
+_EVENTS_SQL = "WITH " + _EVENTS_QUERIES
+# How many parameters it takes: the RowWrites run beside it number theirs after these.
+_EVENTS_PARAMETERS = max(int(n) for n in re.findall(r"\$(\d+)", _EVENTS_SQL))
 
 
 def _events_sql(writes: Sequence[RowWrite]) -> str:
     """`_EVENTS_SQL`, with `writes` run beside it as data-modifying WITH queries."""
-    if not writes:
-        return _EVENTS_SQL
     first, queries = _EVENTS_PARAMETERS + 1, []
     for n, write in enumerate(writes):
-        queries.append(f"w{n} AS ({write.sql(first)})")
+        queries.append(f"w{n} AS ({write.sql(first)}),")
         first += len(write.args)
-    return "WITH " + ", ".join(queries) + "," + _EVENTS_SQL.removeprefix("\nWITH")
+    return "WITH " + "\n".join(queries) + _EVENTS_QUERIES
 
 
 async def _write_rows(connection: asyncpg.Connection[Any], writes: Sequence[RowWrite]) -> None:

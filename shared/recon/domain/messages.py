@@ -21,8 +21,8 @@ from recon.domain.event_log import (
     append_events,
     lock_store_events,
     note_store_locked,
+    queue_with_events,
     store_locked,
-    write_with_events,
 )
 from recon.events import Actor
 from recon.events import types as ev
@@ -363,7 +363,8 @@ async def _insert(
     what the text it answers came to (`settles`; the lock is held by then; when the
     transaction defers its events, both are written with them, at commit). The Message
     returned is in the session like a loaded one, every column set, so changes to it are
-    flushed as an UPDATE. None: `unique_sid` and this provider SID is stored already."""
+    flushed as an UPDATE (not so for a reply written at commit: it must not be changed).
+    None: `unique_sid` and this provider SID is stored already."""
     row = _row(values)
     store_id: uuid.UUID = row["store_id"]
     lock = not store_locked(session, store_id)
@@ -375,10 +376,11 @@ async def _insert(
         json.dumps(row[name]) if name in _JSON_COLUMNS and row[name] is not None else row[name]
         for name in _COLUMNS
     )
-    if settles is not None and write_with_events(
+    if settles is not None and queue_with_events(
         session, RowWrite(_settle_sql, _settle_values(settles)), RowWrite(_insert_sql, columns)
     ):
-        # A text's reply, the last thing its transaction writes: with its events, at commit.
+        # A text's reply, which its transaction writes last (the callers' order, nothing
+        # enforces it): with the text's events, at commit.
         _settled(settles)
         return _loaded(session, row)
     statement = (
