@@ -48,17 +48,33 @@ async def app(servers: TestServers) -> AsyncIterator[FastAPI]:
         yield app
 
 
+@dataclass
+class Posted:
+    status: int
+    answer: bytes
+    sent: bytes
+    # The bodies the app behind the fast path was called with (none: the fast path answered).
+    reached_app: list[bytes]
+
+
 async def post(
     app: FastAPI,
-    full_app: FullApp,
-    body: bytes,
-    headers: dict[str, str],
+    form: dict[str, str],
     *,
+    signed: bool = True,
+    content_type: str = FORM_TYPE,
     chunks: int = 1,
     then_disconnect: bool = False,
-) -> tuple[int, bytes]:
-    """POST the body (in `chunks` pieces; `then_disconnect`: the client leaves before the
-    last) to the fast path in front of `full_app`; (status, body) answered."""
+) -> Posted:
+    """POST the form to the fast path in front of a `FullApp`, as Twilio would (`chunks`: in
+    that many pieces; `then_disconnect`: the client leaves before the last)."""
+    body = urllib.parse.urlencode(form).encode()
+    signature = sign(auth_token=AUTH_TOKEN, url=PUBLIC_BASE_URL + SMS_PATH, params=form)
+    headers = {
+        "content-type": content_type,
+        "x-twilio-signature": signature if signed else "x",
+        "content-length": str(len(body)),
+    }
     scope: Scope = {
         "type": "http",
         "http_version": "1.1",
@@ -69,12 +85,11 @@ async def post(
         "raw_path": SMS_PATH.encode(),
         "root_path": "",
         "query_string": b"",
-        "headers": [(name.lower().encode(), value.encode()) for name, value in headers.items()]
-        + [(b"content-length", str(len(body)).encode())],
+        "headers": [(name.encode(), value.encode()) for name, value in headers.items()],
         "app": app,
     }
     size = -(-len(body) // chunks)
-    pieces = [body[at : at + size] for at in range(0, len(body), size)] or [b""]
+    pieces = [body[at : at + size] for at in range(0, len(body), size)]
     if then_disconnect:
         pieces = pieces[:-1]
     requests: list[Message] = [
@@ -89,13 +104,11 @@ async def post(
     async def send(message: Message) -> None:
         answered.append(message)
 
+    full_app = FullApp()
     await SmsWebhookFastPath(full_app)(scope, receive, send)
     status = next(m["status"] for m in answered if m["type"] == "http.response.start")
-    return status, b"".join(m.get("body", b"") for m in answered)
-
-
-def signature(form: dict[str, str]) -> str:
-    return sign(auth_token=AUTH_TOKEN, url=PUBLIC_BASE_URL + SMS_PATH, params=form)
+    answer = b"".join(m.get("body", b"") for m in answered)
+    return Posted(status, answer, body, full_app.bodies)
 
 
 def test_the_app_answers_texts_through_it(app: FastAPI) -> None:
@@ -108,77 +121,46 @@ async def test_a_signed_text_is_answered_in_front_of_the_app(
 ) -> None:
     store, detailer, unit = await detail_car(sessions)
     form = text_form(from_number=detailer.phone, to_number=store.sms_number, body="2231 done")
-    full_app = FullApp()
 
-    status, body = await post(
-        app,
-        full_app,
-        urllib.parse.urlencode(form).encode(),
-        {"content-type": FORM_TYPE, "x-twilio-signature": signature(form)},
-        chunks=chunks,
-    )
+    posted = await post(app, form, chunks=chunks)
 
-    assert status == 200 and full_app.bodies == []
-    reply = reply_of(body.decode())
+    assert posted.status == 200 and posted.reached_app == []
+    reply = reply_of(posted.answer.decode())
     assert reply is not None and "2231" in reply
     assert await stage_of(sessions, unit) == "photos"
 
 
-async def test_a_form_without_a_sender_reaches_the_app_with_its_body(
-    app: FastAPI, sessions: Sessions
+@pytest.mark.parametrize(
+    ("content_type", "signed", "without"),
+    [
+        (FORM_TYPE, False, None),
+        (FORM_TYPE, True, "From"),
+        ("multipart/form-data; boundary=x", True, None),
+        ("text/plain", True, None),
+    ],
+    ids=["bad signature", "no sender", "multipart", "not a form"],
+)
+async def test_what_it_would_refuse_reaches_the_app_with_its_body(
+    app: FastAPI, sessions: Sessions, content_type: str, signed: bool, without: str | None
 ) -> None:
-    store, _, unit = await detail_car(sessions)
-    form = {"To": store.sms_number, "Body": "2231 done", "MessageSid": "SMnofrom"}
-    body = urllib.parse.urlencode(form).encode()
-    full_app = FullApp()
+    store, detailer, unit = await detail_car(sessions)
+    form = text_form(from_number=detailer.phone, to_number=store.sms_number, body="2231 done")
+    form.pop(without or "", None)
 
-    status, _ = await post(
-        app, full_app, body, {"content-type": FORM_TYPE, "x-twilio-signature": signature(form)}
-    )
+    posted = await post(app, form, signed=signed, content_type=content_type)
 
-    assert status == 299 and full_app.bodies == [body]
+    assert (posted.status, posted.answer) == (299, b"full app")
+    assert posted.reached_app == [posted.sent]
     assert await stage_of(sessions, unit) == "detail"
 
 
 async def test_a_sender_gone_mid_body_is_left_to_the_app(app: FastAPI, sessions: Sessions) -> None:
     store, detailer, unit = await detail_car(sessions)
     form = text_form(from_number=detailer.phone, to_number=store.sms_number, body="2231 done")
-    full_app = FullApp()
 
-    status, _ = await post(
-        app,
-        full_app,
-        urllib.parse.urlencode(form).encode(),
-        {"content-type": FORM_TYPE, "x-twilio-signature": signature(form)},
-        chunks=2,
-        then_disconnect=True,
-    )
+    posted = await post(app, form, chunks=2, then_disconnect=True)
 
-    assert status == 299 and len(full_app.bodies) == 1
-    assert await stage_of(sessions, unit) == "detail"
-
-
-@pytest.mark.parametrize(
-    ("content_type", "signed"),
-    [(FORM_TYPE, False), ("multipart/form-data; boundary=x", True), ("text/plain", True)],
-    ids=["bad signature", "multipart", "not a form"],
-)
-async def test_what_it_would_refuse_reaches_the_app_with_its_body(
-    app: FastAPI, sessions: Sessions, content_type: str, signed: bool
-) -> None:
-    store, detailer, unit = await detail_car(sessions)
-    form = text_form(from_number=detailer.phone, to_number=store.sms_number, body="2231 done")
-    body = urllib.parse.urlencode(form).encode()
-    full_app = FullApp()
-
-    status, answer = await post(
-        app,
-        full_app,
-        body,
-        {"content-type": content_type, "x-twilio-signature": signature(form) if signed else "x"},
-    )
-
-    assert (status, answer) == (299, b"full app") and full_app.bodies == [body]
+    assert posted.status == 299 and len(posted.reached_app) == 1
     assert await stage_of(sessions, unit) == "detail"
 
 
