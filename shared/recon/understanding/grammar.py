@@ -100,6 +100,9 @@ class Intent:
     delayed: bool = False  # "can't get to it till monday": held by whoever sent it
     loose: bool = False  # a move read from a stage word alone, with no "to" or verb
     known_vendor: bool = False  # "back from maaco": from a vendor, not "back from gas station"
+    # A promise that says no state the car will reach ("will shoot 4500 after lunch", "gonna
+    # do that later"): the sender's plan, kept only beside other news in the same text.
+    plan: bool = False
 
 
 @dataclass(slots=True)
@@ -644,6 +647,13 @@ def _failed_stage(reader: _Reader) -> bool:
     )
 
 
+# What a promise says the car will be or where it will be: "will be done by 3pm", "will drop
+# 4900 back tomorrow". Without one of them a promise is a plan to do work ("will shoot 4500").
+_FORECAST_WORDS = frozenset(
+    {"!done", "!ready", "!back", "!fixed", "!inspected", "!arrived", "!drop", "!pickedup", "!eta"}
+)
+
+
 def _promise(reader: _Reader, intents: list[Intent]) -> Intent | None:
     """A promise ("will drop it back tomorrow") is recorded as a note, never a change."""
     match = reader.find(_R_PROMISE_SPLIT) or reader.find(_R_PROMISED_RETURN)
@@ -654,7 +664,8 @@ def _promise(reader: _Reader, intents: list[Intent]) -> Intent | None:
     # The unit is not part of the promise's words, but the note reads better with them.
     if ctoks and len(ctoks) == sum(reader.alive):
         body = reader.clause_text.strip()
-    note = Intent("note", body=body)
+    words = {c.canon for c in ctoks}
+    note = Intent("note", body=body, plan=not words & _FORECAST_WORDS)
     intents.append(note)
     for owner in reader.owners(match.start("promise"), match.end("promise")):
         reader.alive[owner] = False

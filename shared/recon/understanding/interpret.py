@@ -235,6 +235,7 @@ class _Assembly:
     photo_units: list[str] = field(default_factory=list)  # named as what the photos show
     photos_unplaced: bool = False  # photos named, no car named
     quiet: bool = False  # "thanks", a 👍 with nothing to acknowledge
+    plans: list[Command] = field(default_factory=list)  # notes of a plan ("will shoot 4500")
     last_intents: list[Intent] = field(default_factory=list)  # for "4500 too"
 
     # ------------------------------------------------------------------ lines and clauses
@@ -655,7 +656,10 @@ class _Assembly:
             case "sublet_return":
                 self._add(SubletReturn(**base, from_vendor=intent.vendor))
             case "note":
-                self._add(Note(**base, body=intent.body or ""))
+                note = Note(**base, body=intent.body or "")
+                if intent.plan:
+                    self.plans.append(note)
+                self._add(note)
             case "we_owe":
                 self._add(WeOwe(**base, item=intent.body or ""))
             case "ack":
@@ -783,6 +787,11 @@ class _Assembly:
     # ------------------------------------------------------------------ result
 
     def finish(self) -> Interpretation:
+        if self.plans and all(e.command in self.plans for e in self.emitted):
+            # "will shoot 4500 after lunch" and nothing else: a plan, like "about to shoot 4500";
+            # nothing is recorded until it is done. Beside other news it stays as a note.
+            self.emitted.clear()
+            self.underway = True
         for unit, intent in self.awaiting:
             if intent.items:
                 self._add(

@@ -121,6 +121,10 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
         "almost", "nearly", "about to", "casi", "ya mero", "starting", "started on", "working on",
         "going to start", "gonna start", "fixing to", "in progress", "halfway", "half way",
         "next", "up next", "on deck", "going to finish", "gonna finish", "going to do",
+        # A hedge is no report and no promise: "2232 should be done by 3", "hoping to finish
+        # 4101 today", "4002 might be done today".
+        "should", "should be", "might", "might be", "hopefully", "probably", "prob", "hoping to",
+        "hope to", "hopin to", "trying to", "try to", "tryna", "tryin to",
     ),
     # Asking for work, not reporting it: "get 5102 inspected today" (a move stays a move).
     "!request": (
@@ -144,11 +148,10 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     ),
     "!declined": ("declined", "decline", "denied", "deny", "turned down", "rechazado", "no go"),
     "!will": (
-        "will", "gonna", "should be", "shall", "plan to", "planning to", "supposed to", "va a",
+        "will", "gonna", "shall", "plan to", "planning to", "supposed to", "va a",
         "voy a", "later", "this afternoon", "tonight", "going to drop", "going to bring",
-        # A forecast, not a report: "going to finish 2231 after lunch", "might be done today".
-        "going to be", "might", "hopefully",
-        "probably", "prob", "should",
+        # A forecast, not a report: "2231 is going to be done after lunch".
+        "going to be",
     ),
     "!shot": ("shot",),
     "!bad": (
