@@ -1296,3 +1296,24 @@ class TestRulesFromTheFourthHeldOutCorpus:
         assert isinstance(only(read("2232 will be done by 3pm", "detailer")), Note)
         result = read("2231 brakes done, gonna do the alignment after lunch")
         assert [c.action for c in result.commands] == ["complete_work", "note"]
+
+    @pytest.mark.parametrize(
+        "text, stock",
+        [
+            ("no parts yet for 4300", "4300"),
+            ("el tahoe sigue esperando partes", "4300"),
+            ("4410B parts didn't come in today", "4410B"),
+        ],
+    )
+    def test_a_car_already_waiting_on_parts_stays_as_it_is(self, text: str, stock: str) -> None:
+        result = read(text, "parts")
+        assert not result.commands and result.question is None
+        assert result.not_understood is not None
+        assert result.not_understood.startswith(f"{stock} is already waiting on parts")
+
+    def test_parts_that_did_not_come_today_have_no_eta_today(self) -> None:
+        block = only(read("2231 parts didn't come in today", "parts"))
+        assert (block.kind, block.eta) == (BlockerKind.PARTS, None)
+        # A car not waiting on parts yet still is now; a later day is still its ETA.
+        assert only(read("2231 no parts yet")).kind == BlockerKind.PARTS
+        assert only(read("4300 parts wont be here till monday", "parts")).eta == date(2025, 12, 8)

@@ -100,6 +100,8 @@ class Intent:
     delayed: bool = False  # "can't get to it till monday": held by whoever sent it
     loose: bool = False  # a move read from a stage word alone, with no "to" or verb
     known_vendor: bool = False  # "back from maaco": from a vendor, not "back from gas station"
+    # "didn't come in today": the day is when the part did not come, not when it will.
+    not_arrived: bool = False
     # A promise that says no state the car will reach ("will shoot 4500 after lunch", "gonna
     # do that later"): the sender's plan, kept only beside other news in the same text.
     plan: bool = False
@@ -885,7 +887,9 @@ def _blockers(reader: _Reader, intents: list[Intent], vendor_words: frozenset[st
         return
     if match := reader.find(_R_NOT_YET):
         what = _trim(reader.group(match, "what"))
-        intents.append(_parts_block(reader, what if concepts_of(_canons(what)) else [], eta))
+        block = _parts_block(reader, what if concepts_of(_canons(what)) else [], eta)
+        block.not_arrived = True
+        intents.append(block)
         reader.consume(match)
         _consume_all(reader, ("!eta",))
         return

@@ -236,6 +236,7 @@ class _Assembly:
     photos_unplaced: bool = False  # photos named, no car named
     quiet: bool = False  # "thanks", a 👍 with nothing to acknowledge
     plans: list[Command] = field(default_factory=list)  # notes of a plan ("will shoot 4500")
+    still_waiting: UnitView | None = None  # "no parts yet" for a car already waiting on parts
     last_intents: list[Intent] = field(default_factory=list)  # for "4500 too"
 
     # ------------------------------------------------------------------ lines and clauses
@@ -644,7 +645,20 @@ class _Assembly:
                 self.vague_wait = self.vague_wait or unit.stock_number
             case "block":
                 kind = intent.kind or self._delay_kind(intent, unit) or _current_kind(unit)
-                self._add(Block(**base, kind=kind, note=intent.note, eta=intent.eta))
+                eta = intent.eta
+                if intent.not_arrived and eta is not None and eta <= self.context.now.date():
+                    eta = None  # "didn't come in today": no new day to expect it
+                if (
+                    kind == BlockerKind.PARTS
+                    and not intent.note_words
+                    and eta is None
+                    and unit.blocker_kind == BlockerKind.PARTS.value
+                ):
+                    # "no parts yet for 4300" on a car already waiting on parts: it stays as it
+                    # is (its note names the part); the reply says so.
+                    self.still_waiting = self.still_waiting or unit
+                    return
+                self._add(Block(**base, kind=kind, note=intent.note, eta=eta))
             case "unblock":
                 self._add(Unblock(**base, kind=intent.kind))
             case "send_to_vendor":
@@ -828,6 +842,14 @@ class _Assembly:
             return (
                 'I read a "not" in that, so nothing changed. Text what was done, '
                 'e.g. "2231 brakes done".'
+            )
+        if self.still_waiting:
+            unit = self.still_waiting
+            note = f" ({unit.blocker_note})" if unit.blocker_note else ""
+            return (
+                f"{unit.stock_number} is already waiting on parts{note}, so nothing changed. "
+                f'Text e.g. "{unit.stock_number} parts eta friday" for a new date, or '
+                f'"{unit.stock_number} parts in" when they come.'
             )
         if self.frontline_done:
             return (
