@@ -350,7 +350,10 @@ class TestBlockers:
         result = read("3077 approved, go ahead on timing cover", "used_car_manager")
         assert result.commands == [
             OpenWork(
-                unit_id=unit("3077").id, stock_number="3077", items=["timing cover"], approved=True
+                unit_id=unit("3077").id,
+                stock_number="3077",
+                items=["timing cover reseal"],  # the open item, approved rather than doubled
+                approved=True,
             ),
             Unblock(unit_id=unit("3077").id, stock_number="3077", kind=BlockerKind.APPROVAL),
         ]
@@ -998,8 +1001,9 @@ class TestMessierTexts:
 
     def test_an_approvers_ok_on_named_work(self) -> None:
         result = read("4101 ok on tie rods", "used_car_manager")
+        assert only(result).approved  # 4101 waits on no approval: nothing to lift
+        result = read("3077 ok on timing cover", "used_car_manager")
         assert [c.action for c in result.commands] == ["open_work", "unblock"]
-        assert result.commands[0].approved
 
     @pytest.mark.parametrize(
         "text", ["wrong stock, should be 2240", "oops meant 2240", "scratch that", "disregard"]
@@ -1317,3 +1321,31 @@ class TestRulesFromTheFourthHeldOutCorpus:
         # A car not waiting on parts yet still is now; a later day is still its ETA.
         assert only(read("2231 no parts yet")).kind == BlockerKind.PARTS
         assert only(read("4300 parts wont be here till monday", "parts")).eta == date(2025, 12, 8)
+
+    @pytest.mark.parametrize(
+        "text, stock",
+        [
+            ("ok to do tires on 4800 - $640", "4800"),
+            ("approved $1200 for A/C on 5102", "5102"),
+            ("2240 approved, go ahead on front brakes $480", "2240"),
+        ],
+    )
+    def test_approved_work_lifts_no_hold_from_a_car_not_waiting_on_approval(
+        self, text: str, stock: str
+    ) -> None:
+        command = only(read(text, "used_car_manager"))
+        assert isinstance(command, OpenWork) and command.approved
+        assert command.stock_number == stock
+
+    def test_approved_work_already_open_is_that_item(self) -> None:
+        result = read("approved the timing cover on the tucson, $1850", "used_car_manager")
+        assert result.commands == [
+            OpenWork(
+                unit_id=unit("3077").id,
+                stock_number="3077",
+                items=["timing cover reseal"],
+                approved=True,
+            ),
+            Unblock(unit_id=unit("3077").id, stock_number="3077", kind=BlockerKind.APPROVAL),
+        ]
+        assert only(read("approved 4101 tie rods", "used_car_manager")).items == ["tie rod ends"]

@@ -100,6 +100,9 @@ class Intent:
     delayed: bool = False  # "can't get to it till monday": held by whoever sent it
     loose: bool = False  # a move read from a stage word alone, with no "to" or verb
     known_vendor: bool = False  # "back from maaco": from a vendor, not "back from gas station"
+    # "go ahead on front brakes": an approval of named work, whose unblock only clears a car
+    # that waits on approval (one that does not has no hold to lift).
+    approves_work: bool = False
     # "didn't come in today": the day is when the part did not come, not when it will.
     not_arrived: bool = False
     # A promise that says no state the car will reach ("will shoot 4500 after lunch", "gonna
@@ -737,7 +740,7 @@ def _approval(reader: _Reader, intents: list[Intent]) -> None:
                 approved=True,
             )
         )
-    intents.append(Intent("unblock", kind=BlockerKind.APPROVAL))
+    intents.append(Intent("unblock", kind=BlockerKind.APPROVAL, approves_work=bool(items)))
 
 
 # Places on the dealer's own grounds: a phrase ending in one is a spot, not a vendor.

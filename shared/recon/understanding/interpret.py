@@ -626,6 +626,8 @@ class _Assembly:
                             for item, words in zip(items, intent.item_words, strict=True)
                             if match_open_item(words, unit).item is None
                         ]
+                    if intent.approved:
+                        items = _approved_names(items, intent.item_words, unit)
                     if items:
                         self._add(OpenWork(**base, items=items, approved=intent.approved))
             case "complete_work" if intent.put_in and self.sender.role in _RECEIVING_ROLES:
@@ -659,6 +661,10 @@ class _Assembly:
                     self.still_waiting = self.still_waiting or unit
                     return
                 self._add(Block(**base, kind=kind, note=intent.note, eta=eta))
+            case "unblock" if (
+                intent.approves_work and unit.blocker_kind != BlockerKind.APPROVAL.value
+            ):
+                pass  # "ok to do tires on 4800": the tires are approved; 4800 waits on nothing
             case "unblock":
                 self._add(Unblock(**base, kind=intent.kind))
             case "send_to_vendor":
@@ -928,6 +934,18 @@ _AMOUNT_RE = re.compile(r"\$\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d\d)?")
 def _amounts(note: str | None) -> frozenset[str]:
     """The dollar amounts a note quotes, as digits: "reseal $1,850" -> {"1850"}."""
     return frozenset(m.group(1).replace(",", "") for m in _AMOUNT_RE.finditer(note or ""))
+
+
+def _approved_names(items: list[str], item_words: list[list[str]], unit: UnitView) -> list[str]:
+    """Approved work already open on the car is that item, by its own name ("approved the timing
+    cover" is the open "timing cover reseal"), so it is approved rather than opened twice."""
+    names: list[str] = []
+    for item, words in zip(items, item_words, strict=True):
+        found = match_open_item(words, unit).item
+        name = found.name if found is not None else item
+        if name not in names:
+            names.append(name)
+    return names
 
 
 def _current_kind(unit: UnitView) -> BlockerKind:
