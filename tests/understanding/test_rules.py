@@ -1349,3 +1349,14 @@ class TestRulesFromTheFourthHeldOutCorpus:
             Unblock(unit_id=unit("3077").id, stock_number="3077", kind=BlockerKind.APPROVAL),
         ]
         assert only(read("approved 4101 tie rods", "used_car_manager")).items == ["tie rod ends"]
+
+    def test_work_still_to_do_is_no_go_ahead(self) -> None:
+        result = read("ok so 2231 brakes are done, still gotta do the alignment")
+        assert only(result) == CompleteWork(
+            unit_id=unit("2231").id,
+            stock_number="2231",
+            item="front brakes",
+            work_item_id=unit("2231").work_items[0].id,
+        )
+        opened = only(read("2240 gotta do the wipers"))
+        assert isinstance(opened, OpenWork) and not opened.approved

@@ -26,6 +26,10 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
         "recommended", "falta", "le falta", "could use", "can use",
         # "done except the wheels" is "done, but needs the wheels".
         "except", "except for", "excepto", "other than",
+        # Work still to do, not an approver's go-ahead ("do the"): "still gotta do the
+        # alignment".
+        "gotta do", "got to do", "have to do", "has to do", "need to do", "needs to do",
+        "gonna have to do", "still have to do", "hay que hacer",
     ),
     # "windshield needs replaced": the item comes first.
     "!needsrep": (
