@@ -1360,3 +1360,8 @@ class TestRulesFromTheFourthHeldOutCorpus:
         )
         opened = only(read("2240 gotta do the wipers"))
         assert isinstance(opened, OpenWork) and not opened.approved
+
+    def test_fyi_before_work_a_car_needs_is_that_work(self) -> None:
+        opened = only(read("fyi 5102 needs a windshield"))
+        assert isinstance(opened, OpenWork) and opened.items == ["windshield"]
+        assert isinstance(only(read("fyi 5102 has a recall open", "used_car_manager")), Note)

@@ -147,14 +147,17 @@ _FYI_RE = re.compile(r"^\s*f\.?y\.?i\b\.?\s*[:\-–—,]*\s*", re.I)
 
 
 def _without_fyi_before_report(line: str) -> str:
-    """ "FYI 2231 done": a leading FYI only flags the news; when the rest reports work finished
-    it is read as that report, not kept as a note ("fyi 5102 has a recall open" stays one)."""
+    """ "FYI 2231 done": a leading FYI only flags the news; when the rest reports work finished,
+    or known work a car needs ("fyi 5102 needs a windshield"), it is read as that report, not
+    kept as a note ("fyi 5102 has a recall open" stays one)."""
     match = _FYI_RE.match(line)
     if match is None:
         return line
     rest = line[match.end() :]
-    canons = {word_canon(token) for token in tokenize(rest)}
-    if "!done" in canons and not canons & HEDGES:
+    canons = [word_canon(token) for token in tokenize(rest)]
+    if not set(canons) & HEDGES and (
+        "!done" in canons or ("!needs" in canons and concepts_of(canons))
+    ):
         return rest
     return line
 
