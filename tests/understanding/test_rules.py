@@ -1365,3 +1365,8 @@ class TestRulesFromTheFourthHeldOutCorpus:
         opened = only(read("fyi 5102 needs a windshield"))
         assert isinstance(opened, OpenWork) and opened.items == ["windshield"]
         assert isinstance(only(read("fyi 5102 has a recall open", "used_car_manager")), Note)
+
+    def test_done_in_a_stage_is_that_stage_done_not_a_move(self) -> None:
+        assert only(read("6120 done in the shop")) == Done(
+            unit_id=unit("6120").id, stock_number="6120", stage=Stage.MECHANICAL
+        )

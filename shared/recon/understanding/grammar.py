@@ -205,7 +205,7 @@ _R_INSPECTION_LIST = _re(
     "!inspected",
     "@",
 )
-_R_DONE_STAGE = _re(rf"(?:!done|!fixed) (?:with |w/ |on |de |con )?{_STAGE}", "@")
+_R_DONE_STAGE = _re(rf"(?:!done|!fixed) (?:with |w/ |on |de |con |in (?:the )?)?{_STAGE}", "@")
 _R_MOVE = _re(
     rf"(?:(?:!move|!send|!drop|!back|!ready) )*(?:!to|in|at|on|into|with|w/)(?: the)? {_STAGE}", "@"
 )
