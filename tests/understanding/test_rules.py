@@ -1370,3 +1370,12 @@ class TestRulesFromTheFourthHeldOutCorpus:
         assert only(read("6120 done in the shop")) == Done(
             unit_id=unit("6120").id, stock_number="6120", stage=Stage.MECHANICAL
         )
+
+    def test_a_part_that_is_in_for_a_car_waiting_on_it_has_arrived(self) -> None:
+        assert only(read("SHOCKS ARE IN", "technician", "4300")) == Unblock(
+            unit_id=unit("4300").id, stock_number="4300", kind=BlockerKind.PARTS
+        )
+        # The shop's shorthand "shocks in" is the part put in; so is "is in" on a car that
+        # waits on no such part.
+        assert isinstance(only(read("shocks in", "technician", "4300")), CompleteWork)
+        assert isinstance(only(read("6120 axle is in")), CompleteWork)

@@ -97,6 +97,8 @@ class Intent:
     reminder: bool = False  # "still needs X": X may already be open, and is then not new
     # "shocks in": installed, said by the shop; arrived, said by the parts department.
     put_in: bool = False
+    # "shocks are in": for a car waiting on that very part, the part has arrived.
+    is_in: bool = False
     delayed: bool = False  # "can't get to it till monday": held by whoever sent it
     loose: bool = False  # a move read from a stage word alone, with no "to" or verb
     known_vendor: bool = False  # "back from maaco": from a vendor, not "back from gas station"
@@ -1070,9 +1072,19 @@ def _completions(reader: _Reader, intents: list[Intent]) -> None:
                         items=[display],
                         item_words=[words],
                         put_in=pattern in _PUT_IN_RULES,
+                        is_in=pattern is _R_COMPLETE_IN and _said_is_in(reader, match),
                     )
                 )
             reader.consume(match)
+
+
+_IS_WORDS = frozenset({"is", "are", "r", "were", "was"})
+
+
+def _said_is_in(reader: _Reader, match: re.Match[str]) -> bool:
+    """ "shocks are in" (not "shocks in"): the words right before "in" say the part *is* in."""
+    owners = reader.owners(match.start("items"), match.end("items"))
+    return bool(owners) and reader.ctoks[owners[-1]].canon in _IS_WORDS
 
 
 def _leftover_keywords(reader: _Reader, intents: list[Intent], media: bool) -> None:

@@ -633,8 +633,12 @@ class _Assembly:
                         items = _approved_names(items, intent.item_words, unit)
                     if items:
                         self._add(OpenWork(**base, items=items, approved=intent.approved))
-            case "complete_work" if intent.put_in and self.sender.role in _RECEIVING_ROLES:
-                # The parts counter and the office receive parts, they do not install them.
+            case "complete_work" if intent.put_in and (
+                self.sender.role in _RECEIVING_ROLES
+                or (intent.is_in and _awaits_part(unit, intent.item_words))
+            ):
+                # The parts counter and the office receive parts, they do not install them; and
+                # "shocks are in" said of a car waiting on its shocks is the shocks arrived.
                 self._add(Unblock(**base, kind=BlockerKind.PARTS))
             case "complete_work":
                 for item, words in zip(intent.items, intent.item_words, strict=True):
@@ -949,6 +953,18 @@ def _approved_names(items: list[str], item_words: list[list[str]], unit: UnitVie
         if name not in names:
             names.append(name)
     return names
+
+
+def _awaits_part(unit: UnitView, item_words: list[list[str]]) -> bool:
+    """Whether `unit` waits on parts whose note names the part of every one of `item_words`."""
+    if unit.blocker_kind != BlockerKind.PARTS.value or not unit.blocker_note:
+        return False
+    note = words_of(unit.blocker_note)
+    note_concepts = concepts_of(note)
+    return all(
+        concepts_of(words) & note_concepts or (not concepts_of(words) and set(words) & set(note))
+        for words in item_words
+    )
 
 
 def _current_kind(unit: UnitView) -> BlockerKind:
