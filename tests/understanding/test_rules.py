@@ -1379,3 +1379,9 @@ class TestRulesFromTheFourthHeldOutCorpus:
         # waits on no such part.
         assert isinstance(only(read("shocks in", "technician", "4300")), CompleteWork)
         assert isinstance(only(read("6120 axle is in")), CompleteWork)
+
+    def test_a_managers_bare_thumbs_up_records_nothing(self) -> None:
+        result = read("👍", "used_car_manager", "5101")
+        assert not result.commands and result.not_understood is None
+        assert isinstance(only(read("👍 on 3077", "used_car_manager")), Ack)
+        assert isinstance(only(read("👍", "sales", "5101")), Ack)
