@@ -1385,3 +1385,26 @@ class TestRulesFromTheFourthHeldOutCorpus:
         assert not result.commands and result.not_understood is None
         assert isinstance(only(read("👍 on 3077", "used_car_manager")), Ack)
         assert isinstance(only(read("👍", "sales", "5101")), Ack)
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "good morning",
+            "buenos días",
+            "lol",
+            "😂😂",
+            "on my way",
+            "running 10 min late",
+            "have a good one",
+        ],
+    )
+    def test_small_talk_alone_is_nothing(self, text: str) -> None:
+        result = read(text, "porter")
+        assert not result.commands and result.question is None
+        assert result.not_understood is None
+
+    def test_small_talk_beside_news_keeps_the_news(self) -> None:
+        assert only(read("good morning, 2232 done lol", "detailer")).stage == Stage.DETAIL
+        result = read("omw to maaco to grab 4900", "porter")
+        assert result.not_understood is not None and "on your way to maaco" in result.not_understood
+        assert read("4002 not running", "technician").not_understood is not None

@@ -90,7 +90,26 @@ def canonicalize(
         for part in canonical.split():
             out.append(CTok(part, position, position + length))
         position += length
-    return _in_context(out, tokens)
+    return _running_late(_in_context(out, tokens))
+
+
+# Words between "running" and "late" in the sender's own lateness: "running 10 min late".
+_LATE_GAP = frozenset({"a", "little", "bit", "few", "min", "mins", "minute", "minutes", "hr"})
+
+
+def _running_late(ctoks: list[CTok]) -> list[CTok]:
+    """ "running 10 min late", "running a bit behind": the sender's lateness, small talk like
+    "running late" (the gap of a number and minutes is more than a phrase can list)."""
+    for position, ctok in enumerate(ctoks):
+        if ctok.canon != "running":
+            continue
+        end = position + 1
+        while end < len(ctoks) and (ctoks[end].canon in _LATE_GAP or ctoks[end].canon.isdigit()):
+            end += 1
+        if end > position + 1 and end < len(ctoks) and ctoks[end].canon in ("late", "behind"):
+            for late in ctoks[position : end + 1]:
+                late.canon = "!thanks"
+    return ctoks
 
 
 def _phrase_at(lows: list[str], position: int) -> tuple[int, str]:

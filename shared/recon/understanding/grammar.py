@@ -435,7 +435,7 @@ def read_segment(
             ctoks[0].canon = "get"  # left over, so the text is explained back
             reader._rebuild()
     reading.photos = reader.has(_PHOTO_NOUN) or reader.photos_left
-    reading.thanks = reader.has("!thanks")
+    reading.thanks = reader.has("!thanks") or reader.has("!omw")
     # "saw 4003" acknowledges it; "saw a leak on 4003" is news about it, not an ack.
     reading.acked = reader.has("!ack") or (
         reader.has("!saw")
@@ -683,11 +683,10 @@ def _promise(reader: _Reader, intents: list[Intent]) -> Intent | None:
 # "heading to maaco to grab 4900", "going to the shop to get 2231": the sender goes (no car
 # between the verb and the place) to a place, to do something there.
 _R_ERRAND = _re(
-    r"(?:!move|on my way|omw)(?: (?:out|over|down|up))? !to (?:the )?"
+    r"(?:!move|!omw)(?: (?:out|over|down|up))? !to (?:the )?"
     rf"(?P<place>(?:{_W}|@[a-z]+)(?: (?:{_W}|@[a-z]+))*?) (?P<purpose>!to) (?!@)\S",
     "!move",
-    "way",
-    "omw",
+    "!omw",
 )
 
 

@@ -99,10 +99,22 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
         "yep", "yup", "yeah", "yea", "sure", "saw it", "cool", "np", "no prob", "no worries",
     ),
     "!saw": ("saw", "seen that"),
+    # Thanks, greetings, sign-offs, laughter and the sender's own comings and goings: nothing to
+    # do when that is all a text says ("good morning", "lol", "running late"); beside news
+    # ("2231 done, thanks") the news is read as ever.
     "!thanks": (
         "thanks", "thank you", "thank u", "thx", "ty", "tks", "gracias", "tyvm", "appreciate it",
         "appreciate you", "appreciated", "much appreciated",
+        "good morning", "morning all", "good afternoon", "good evening", "good night",
+        "buenos dias", "buen dia", "buenas tardes", "buenas noches", "buenas",
+        "have a good one", "have a good day", "have a great day", "have a good night",
+        "have a good weekend", "have a great weekend", "see you tomorrow", "see ya", "cya",
+        "ttyl", "lol", "lmao", "lmfao", "haha", "hahaha", "jaja", "jajaja",
+        "running late", "running behind", "be there at", "be there in",
     ),
+    # The sender on the way somewhere: "on my way" (alone, nothing to do), "omw to maaco to grab
+    # 4900" (an errand).
+    "!omw": ("on my way", "omw", "on my way over"),
     "!status": (
         "status", "stat", "update", "updates", "any update", "any updates", "whats up with",
         "what's up with", "how's", "hows", "how is", "where", "wheres", "where's", "donde",
@@ -256,7 +268,7 @@ EXTRA_PHRASES: dict[str, str] = {
 
 # Symbols that carry meaning when texted on their own.
 SYMBOLS: dict[str, str] = {
-    "🙏": "!thanks", "✅": "!done", "✔": "!done", "☑": "!done", "✓": "!done", "👍": "!ack", "👌": "!ack", "🆗": "!ack",
+    "🙏": "!thanks", "😂": "!thanks", "🤣": "!thanks", "😅": "!thanks", "😆": "!thanks", "✅": "!done", "✔": "!done", "☑": "!done", "✓": "!done", "👍": "!ack", "👌": "!ack", "🆗": "!ack",
     "📸": "@photos", "📷": "@photos", "❌": "!not", "🚫": "!not", "→": "!to", "➡": "!to", ">": "!to",
     "@": "at", "&": "and", "+": "and", ",": ",", ":": "", "?": "?", "#": "#", "/": "and",
 }
@@ -270,7 +282,7 @@ FILLERS: frozenset[str] = frozenset(
         "vehicle", "vehicles", "unit", "all", "just", "now", "already", "finally", "ya", "el",
         "la", "los", "las", "del", "de", "que", "yet", "today", "so", "too", "also", "and", "then",
         "up", "my", "our", "your", "ur", "u", "you", "i", "we", "me", "has", "have", "had",
-        "still", "officially", "completely", "totally", "lol", "hey", "hi", "yo", "on", "for",
+        "still", "officially", "completely", "totally", "hey", "hi", "yo", "on", "for",
         "with", "at", "in", "of", "from", "by", "there", "sir", "bro", "man", "guys", "ok", "okay",
         "el", "la", "lo", "le", "y", "con", "para", "pa", "este", "esta", "ese", "esa", "un",
         "una", "mas", "more", "again", "real", "quick", "quickly", "asap", "please", "pls", "plz",
