@@ -1408,3 +1408,11 @@ class TestRulesFromTheFourthHeldOutCorpus:
         result = read("omw to maaco to grab 4900", "porter")
         assert result.not_understood is not None and "on your way to maaco" in result.not_understood
         assert read("4002 not running", "technician").not_understood is not None
+
+    @pytest.mark.parametrize("text", ["2232 is dome", "2232 dine", "2232 dome"])
+    def test_done_mistyped_as_the_whole_report_after_a_car(self, text: str) -> None:
+        assert only(read(text, "detailer")).stage == Stage.DETAIL
+
+    def test_a_dome_light_is_still_a_part(self) -> None:
+        assert not read("2232 dome light out", "detailer").changes_units
+        assert isinstance(only(read("dome light on 2232", "detailer")), OpenWork)

@@ -16,6 +16,7 @@ from recon.understanding.normalize import MAX_PHRASE_WORDS, PHRASES, Token, corr
 from recon.understanding.units import Mention
 from recon.understanding.vocabulary import (
     AUX_QUESTION_STARTERS,
+    DONE_SLIPS,
     FILLERS,
     POSITION_WORDS,
     QUESTION_STARTERS,
@@ -168,7 +169,19 @@ def _in_context(ctoks: list[CTok], tokens: list[Token]) -> list[CTok]:
             ctok.canon = "back"  # "to the back", "out back": a place, not a return
         elif ctok.canon == "!shot" and position > 0 and ctoks[position - 1].canon == "!move":
             ctok.canon = "!done"
+        elif (
+            ctok.canon in DONE_SLIPS and position == len(ctoks) - 1 and _after_car(ctoks, position)
+        ):
+            ctok.canon = "!done"  # "2232 is dome": the whole report, a slip for "done"
     return ctoks
+
+
+def _after_car(ctoks: list[CTok], position: int) -> bool:
+    """Whether a car (and at most "is") stands right before `position`: "2232 is", "2232"."""
+    before = position - 1
+    if before >= 0 and ctoks[before].canon in ("is", "are", "r"):
+        before -= 1
+    return before >= 0 and ctoks[before].canon == UNIT
 
 
 _TIME_LEADS = frozenset({"at", "by", "around", "in", "before", "after"})

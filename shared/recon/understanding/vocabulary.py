@@ -506,6 +506,10 @@ COMMON_WORD_MODELS: frozenset[str] = frozenset(
     ]
 )
 
+# Protected words that are "done" mistyped, but only as the whole report right after a car at
+# the end of the text ("2232 is dome", "2232 dine"); anywhere else they stay words ("dome light").
+DONE_SLIPS: frozenset[str] = frozenset(["dome", "dine", "dune"])
+
 # Every-day words that must never be "corrected" into a vocabulary word that is one or two
 # letters away ("gone" is not "done", "writing" is not "waiting", "much" is not "mech").
 PROTECTED_WORDS: frozenset[str] = frozenset(
