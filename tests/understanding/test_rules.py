@@ -1416,3 +1416,11 @@ class TestRulesFromTheFourthHeldOutCorpus:
     def test_a_dome_light_is_still_a_part(self) -> None:
         assert not read("2232 dome light out", "detailer").changes_units
         assert isinstance(only(read("dome light on 2232", "detailer")), OpenWork)
+
+    def test_parts_supposed_to_come_on_a_day_have_that_eta(self) -> None:
+        block = only(read("4410 parts supposed to come tomorrow"))
+        assert (block.stock_number, block.kind, block.eta) == (
+            "4410B",
+            BlockerKind.PARTS,
+            date(2025, 12, 4),
+        )

@@ -125,6 +125,10 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
         "til", "till", "until",
         # A part that arrives on a date has not arrived: "caliper for 2231 arrives friday".
         "arrives", "will arrive", "gets here", "will be here",
+        # "4410 parts supposed to come tomorrow": the day it is expected, not a plan or hedge.
+        "supposed to come", "supposed to come in", "supposed to be here", "supposed to be in",
+        "supposed to arrive", "should come", "should come in", "should arrive", "will come",
+        "will come in", "gonna come", "gonna come in", "gonna be here", "should get here",
     ),
     "!not": (
         "not", "no", "dont", "don't", "didnt", "didn't", "isnt", "isn't", "aint", "ain't", "never",
