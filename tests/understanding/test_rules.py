@@ -1424,3 +1424,15 @@ class TestRulesFromTheFourthHeldOutCorpus:
             BlockerKind.PARTS,
             date(2025, 12, 4),
         )
+
+    def test_the_parts_counters_follow_up_on_a_part_of_the_recent_car(self) -> None:
+        block = only(read("pump eta is friday now", "parts", "4410B"))
+        assert (block.stock_number, block.eta) == ("4410B", date(2025, 12, 5))
+        block = only(read("compressor backordered til monday", "parts", "4002"))
+        assert (block.stock_number, block.kind, block.eta) == (
+            "4002",
+            BlockerKind.PARTS,
+            date(2025, 12, 8),
+        )
+        # A tech's "waiting on compressor" with no car named still asks which car.
+        assert read("waiting on compressor", "technician", "4002").question is not None

@@ -258,7 +258,8 @@ _R_ORDERED = _re(
     rf"(?:(?P<before>{_WS}) )?(?:!parts )?!ordered(?: (?:for|a|an|the))?(?: (?P<after>{_WS}))?",
     "!ordered",
 )
-_R_ITEM_ETA = _re(rf"(?P<what>{_WS}|!parts) !eta ~d", "!eta")
+# "pump eta friday", "pump eta is friday now": the part's new day.
+_R_ITEM_ETA = _re(rf"(?P<what>{_WS}|!parts) !eta (?:is |now |is now |now is )?~d", "!eta")
 # A part that has not come: "compressor wont be here till monday", "parts not here yet".
 _R_NOT_YET = _re(
     rf"(?:(?P<what>{_WS}|!parts) )?(?:is |are )?!notyet(?: (?:!eta|by|on))?", "!notyet"

@@ -593,6 +593,15 @@ class _Assembly:
             case "open_work":
                 return intent.approved and unit.blocker_kind == BlockerKind.APPROVAL.value
             case "block":
+                if (
+                    self.sender.role == StaffRole.PARTS
+                    and intent.kind == BlockerKind.PARTS
+                    and intent.note_words
+                    and match_open_item(intent.note_words, unit).item is not None
+                ):
+                    # The parts counter's "compressor backordered til monday" after texting
+                    # about 4002: the part of 4002's open compressor job.
+                    return True
                 if unit.blocker_kind is None:
                     return False
                 if intent.kind is None or not intent.note_words:
