@@ -1436,3 +1436,12 @@ class TestRulesFromTheFourthHeldOutCorpus:
         )
         # A tech's "waiting on compressor" with no car named still asks which car.
         assert read("waiting on compressor", "technician", "4002").question is not None
+
+    def test_the_parts_counters_part_and_day_is_when_it_is_due(self) -> None:
+        result = read("4410B pump in. 2231 pads monday", "parts")
+        assert [(c.action, c.stock_number) for c in result.commands] == [
+            ("unblock", "4410B"),
+            ("block", "2231"),
+        ]
+        assert result.commands[1].eta == date(2025, 12, 8)
+        assert not read("2231 pads monday", "technician").changes_units

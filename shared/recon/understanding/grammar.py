@@ -139,6 +139,9 @@ class SegmentReading:
     # "picked up the mustang for tint" with nothing else read: the work the sender collected
     # the car for (none named: an empty list), when a vendor says it.
     collected: list[str] | None = None
+    # "2231 pads monday" with nothing else read: a part and a day, which the parts counter means
+    # as the day the part is due (from anyone else it is explained back).
+    part_due: Intent | None = None
 
 
 # ---------------------------------------------------------------------------- reading rules
@@ -456,6 +459,7 @@ def read_segment(
         for alive, c in zip(reader.alive, reader.ctoks, strict=True)
     )
     reading.collected = None if intents else _collected(reader)
+    reading.part_due = None if intents else _part_due(reader)
     reading.has_content = reader.leftover_content()
     reading.work_only = None if intents else _work_only(reader)
     if promise is not None and reading.has_content:
@@ -485,6 +489,17 @@ def _work_only(reader: _Reader) -> str | None:
     if not left or not names_only_work([c.canon for c in left]):
         return None
     return reader.display(_trim(left)).lower() or None
+
+
+def _part_due(reader: _Reader) -> Intent | None:
+    """A part's name and a day, and nothing else: "pads monday", "2231 axle tmrw"."""
+    left = [c for alive, c in zip(reader.alive, reader.ctoks, strict=True) if alive]
+    if len(left) < 2 or left[-1].canon != DATE:
+        return None
+    words = left[:-1]
+    if not names_only_work([c.canon for c in words]):
+        return None
+    return _parts_block(reader, _trim(words), left[-1].value)
 
 
 def _collected(reader: _Reader) -> list[str] | None:

@@ -389,6 +389,8 @@ class _Assembly:
             # The parts counter's bare "came in" is the car's parts ("4300 came in"); with no car
             # named it fits only the sender's last car if that one waits on parts, else it asks.
             reading.intents.append(Intent("unblock", kind=BlockerKind.PARTS))
+        elif reading.part_due is not None and self.sender.role == StaffRole.PARTS:
+            reading.intents.append(reading.part_due)  # "2231 pads monday": due monday
         elif reading.collected is not None and self.sender.role == StaffRole.VENDOR:
             # A vendor who "picked up the mustang for tint" has the car now, for that work.
             reading.intents.append(
