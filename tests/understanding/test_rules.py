@@ -1445,3 +1445,8 @@ class TestRulesFromTheFourthHeldOutCorpus:
         ]
         assert result.commands[1].eta == date(2025, 12, 8)
         assert not read("2231 pads monday", "technician").changes_units
+
+    def test_a_model_year_typed_short_before_the_model(self) -> None:
+        assert only(read("22 silverado pics done", "photographer")).stock_number == "7715"
+        assert only(read("19 silverado to detail", "porter")).stock_number == "7712"
+        assert only(read("5000 needs 2 tires")).items == ["2 tires"]

@@ -163,6 +163,8 @@ _HYPHENATED_STOCK_RE = re.compile(r"^(?:[a-z]{1,3}-\d+|\d+-[a-z]{1,3})$")
 # store's stock numbers may carry those letters too.
 _DTC_RE = re.compile(r"^p[0-3]\d{3}$")
 _YEAR_RE = re.compile(r"^(19[89]\d|20[0-3]\d)$")
+# A model year typed short, right before a make or model: "22 silverado" (2022), "'19 civic".
+_SHORT_YEAR_RE = re.compile(r"^(?:[0-3]\d|[89]\d)$")
 
 COLOR_WORDS: dict[str, str] = {
     variant: base for base, variants in COLORS.items() for variant in variants
@@ -485,6 +487,7 @@ class UnitIndex:
             if (
                 low not in self._description_starts
                 and not _YEAR_RE.match(low)
+                and not _SHORT_YEAR_RE.match(low)
                 and (len(low) < 5 or is_known_word(low) or not low.isalpha())
             ):
                 position += 1
@@ -515,6 +518,15 @@ class UnitIndex:
                 continue
             if _YEAR_RE.match(low) and tokens[position].kind == "word":
                 year = int(low)
+                position += 1
+                continue
+            if (
+                year is None
+                and _SHORT_YEAR_RE.match(low)
+                and tokens[position].kind == "word"
+                and (self._model_at(lows, position + 1) or self._make_at(lows, position + 1))
+            ):
+                year = int(low) + (2000 if int(low) < 80 else 1900)
                 position += 1
                 continue
             make_hit = self._make_at(lows, position)
