@@ -1450,3 +1450,11 @@ class TestRulesFromTheFourthHeldOutCorpus:
         assert only(read("22 silverado pics done", "photographer")).stock_number == "7715"
         assert only(read("19 silverado to detail", "porter")).stock_number == "7712"
         assert only(read("5000 needs 2 tires")).items == ["2 tires"]
+
+    def test_more_work_with_too_gets_the_same_news(self) -> None:
+        result = read("tie rods done, alignment too", "technician", "4101")
+        assert [(c.action, c.item) for c in result.commands] == [
+            ("complete_work", "tie rod ends"),
+            ("complete_work", "alignment"),
+        ]
+        assert only(read("2231 brakes done, customer too")).item == "front brakes"

@@ -429,6 +429,7 @@ def read_segment(
     _needs(reader, intents)
     _photos_and_pickup(reader, intents)
     _completions(reader, intents)
+    _also_item(reader, intents)
     _leftover_keywords(reader, intents, media)
     if ctoks and ctoks[0].canon == "!request":
         # "get 5102 inspected today": asks for the work; where the car goes still moves it.
@@ -1100,6 +1101,24 @@ def _said_is_in(reader: _Reader, match: re.Match[str]) -> bool:
     """ "shocks are in" (not "shocks in"): the words right before "in" say the part *is* in."""
     owners = reader.owners(match.start("items"), match.end("items"))
     return bool(owners) and reader.ctoks[owners[-1]].canon in _IS_WORDS
+
+
+# "tie rods done, alignment too": one more item with the same news as the one before.
+_R_ALSO_ITEM = _re(rf"(?:^|, )(?P<items>{_WS}) (?:too|also|tambien)$", "too", "also", "tambien")
+
+
+def _also_item(reader: _Reader, intents: list[Intent]) -> None:
+    if not intents or intents[-1].action != "complete_work":
+        return
+    match = reader.find(_R_ALSO_ITEM)
+    if match is None:
+        return
+    pieces = _items(reader, reader.group(match, "items"))
+    if not pieces or not all(names_only_work(words) for _, words in pieces):
+        return
+    for display, words in pieces:
+        intents.append(Intent("complete_work", items=[display], item_words=[words]))
+    reader.consume(match)
 
 
 def _leftover_keywords(reader: _Reader, intents: list[Intent], media: bool) -> None:
