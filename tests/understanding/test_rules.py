@@ -1458,3 +1458,9 @@ class TestRulesFromTheFourthHeldOutCorpus:
             ("complete_work", "alignment"),
         ]
         assert only(read("2231 brakes done, customer too")).item == "front brakes"
+
+    def test_a_bare_stock_number_sent_with_pictures_names_their_car(self) -> None:
+        result = read_mms("4003", "photographer", media=15)
+        assert not result.commands and result.not_understood is None
+        assert result.photo_unit is not None and result.photo_unit.stock_number == "4003"
+        assert isinstance(only(read("4003", "sales")), StatusQuery)

@@ -835,6 +835,10 @@ class _Assembly:
                 self._add(
                     OpenWork(unit_id=unit.id, stock_number=unit.stock_number, items=intent.items)
                 )
+        if self.bare_units and self.context.media_count and len(self.bare_units) == 1:
+            # "4003" sent with pictures: the pictures' car (they attach to it), not a question.
+            self.photo_units.extend(u for u in self.bare_units if u not in self.photo_units)
+            self.bare_units = []
         if not self.emitted and self.question is None and self.bare_units and not self.unparsed:
             for unit_id in self.bare_units:
                 unit = self.index.unit(unit_id)
