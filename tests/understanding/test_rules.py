@@ -1464,3 +1464,10 @@ class TestRulesFromTheFourthHeldOutCorpus:
         assert not result.commands and result.not_understood is None
         assert result.photo_unit is not None and result.photo_unit.stock_number == "4003"
         assert isinstance(only(read("4003", "sales")), StatusQuery)
+
+    def test_stock_numbers_spoken_digit_by_digit(self) -> None:
+        assert only(read("2 2 4 0 windshield done")).stock_number == "2240"
+        assert only(read("for 4 10 is done")).stock_number == "4410B"
+        # Pieces that spell no stock number, or "for" inside the text, stay words.
+        assert not read("at 9 30 1 done").commands
+        assert not read("waiting for 4 10 min").commands

@@ -146,6 +146,8 @@ _NOT_STOCK_LETTERS = frozenset(
         "us",
     }
 )
+# Words voice-to-text writes for a digit said at the start of a stock number: "for 4 10" (4410).
+_SPOKEN_DIGITS = {"for": "4", "four": "4"}
 _ARTICLES = frozenset({"the", "that", "this", "ur", "your", "el", "la", "da", "those", "our"})
 # Everyday-word models that do name the car after "the": "the charger is done", "the pilot to
 # inspection" (but "the edge" or "the one" stay words).
@@ -352,6 +354,14 @@ class UnitIndex:
             if target >= len(tokens) or target in taken:
                 position = target
                 continue
+            spoken = self._spoken_run(tokens, target, taken)
+            if spoken is not None:
+                end, ids = spoken
+                text = " ".join(token.text for token in tokens[target:end])
+                mentions.append(Mention(position, end, text, ids, "stock"))
+                taken.update(range(position, end))
+                position = end
+                continue
             split = self._split_stock(tokens, target, taken)
             if split is not None:
                 mentions.append(
@@ -396,6 +406,34 @@ class UnitIndex:
             return None
         key = first.low + second.low
         return key if key in self._stock else None
+
+    def _spoken_run(
+        self, tokens: list[Token], position: int, taken: set[int]
+    ) -> tuple[int, tuple[str, ...]] | None:
+        """Voice-to-text digits with spaces: "2 2 4 0" (2240), or "for 4 10" opening the text
+        (forty-four ten: 4410). Three pieces or more, of one or two digits each, that spell one
+        stock number of the store and only one; two pieces are `_split_stock`'s."""
+        pieces: list[str] = []
+        end = position
+        if position == 0 and end < len(tokens) and tokens[end].low in _SPOKEN_DIGITS:
+            pieces.append(_SPOKEN_DIGITS[tokens[end].low])
+            end += 1
+        while (
+            end < len(tokens)
+            and end not in taken
+            and tokens[end].kind == "word"
+            and tokens[end].low.isdigit()
+            and len(tokens[end].low) <= 2
+        ):
+            pieces.append(tokens[end].low)
+            end += 1
+        if len(pieces) < 3 or (pieces and not tokens[end - 1].low.isdigit()):
+            return None
+        key = "".join(pieces)
+        ids = self._stock.get(key) or self._core.get(key)
+        if not ids or len(ids) != 1:
+            return None
+        return end, ids
 
     @staticmethod
     def _prefix_run(lows: list[str], position: int, taken: set[int]) -> tuple[str | None, int]:
