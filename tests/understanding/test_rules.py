@@ -1471,3 +1471,11 @@ class TestRulesFromTheFourthHeldOutCorpus:
         # Pieces that spell no stock number, or "for" inside the text, stay words.
         assert not read("at 9 30 1 done").commands
         assert not read("waiting for 4 10 min").commands
+
+    def test_a_no_answered_by_a_yes_picks_an_option(self) -> None:
+        result = read("3077 approved customer pay no, internal yes", "service_manager")
+        assert only(result) == Unblock(
+            unit_id=unit("3077").id, stock_number="3077", kind=BlockerKind.APPROVAL
+        )
+        assert not read("3077 approved? no, not yet", "service_manager").changes_units
+        assert not read("2231 done no, not yet").changes_units

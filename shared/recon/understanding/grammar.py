@@ -409,6 +409,7 @@ def read_segment(
         intents.clear()
         return reading
     _symptom_negations(reader)
+    _options_answered(reader)
     hedged = [canon for canon in HEDGES if reader.has(canon)]
     if hedged and not _drop_negated_parts(reader):
         if "!underway" in hedged:
@@ -560,6 +561,28 @@ def _symptom_negations(reader: _Reader) -> None:
             and reader.tokens[following.start].low in _SYMPTOM_VERBS
         ):
             ctok.canon = "not"
+            changed = True
+    if changed:
+        reader._rebuild()
+
+
+_YES_WORDS = frozenset({"yes", "si", "yep", "yup"})
+
+
+def _options_answered(reader: _Reader) -> None:
+    """ "customer pay no, internal yes": a "no" closing a part that a later part answers with
+    "yes" picks between options; it negates nothing."""
+    alive = [p for p, a in enumerate(reader.alive) if a]
+    changed = False
+    for index, position in enumerate(alive[:-1]):
+        ctok = reader.ctoks[position]
+        if (
+            ctok.canon == "!not"
+            and reader.tokens[ctok.start].low == "no"
+            and reader.ctoks[alive[index + 1]].canon == ","
+            and any(reader.tokens[reader.ctoks[p].start].low in _YES_WORDS for p in alive[index:])
+        ):
+            ctok.canon = "no"
             changed = True
     if changed:
         reader._rebuild()
