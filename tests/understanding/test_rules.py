@@ -1349,6 +1349,9 @@ class TestRulesFromTheFourthHeldOutCorpus:
             Unblock(unit_id=unit("3077").id, stock_number="3077", kind=BlockerKind.APPROVAL),
         ]
         assert only(read("approved 4101 tie rods", "used_car_manager")).items == ["tie rod ends"]
+        # Other work of the same kind is not the open item: "ac recharge" is no A/C compressor.
+        recharge = only(read("approved the ac recharge on 4002", "used_car_manager"))
+        assert recharge.items == ["ac recharge"]
 
     def test_work_still_to_do_is_no_go_ahead(self) -> None:
         result = read("ok so 2231 brakes are done, still gotta do the alignment")

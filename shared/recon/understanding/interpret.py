@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from recon.domain.stages import BlockerKind, StaffRole, Stage, stage_for_done
@@ -66,7 +67,13 @@ from recon.understanding.vocabulary import (
     UNDO_EXTRA_WORDS,
     UNDO_PHRASES,
 )
-from recon.understanding.work import concepts_of, match_open_item, vendor_items, words_of
+from recon.understanding.work import (
+    concepts_of,
+    content_of,
+    match_open_item,
+    vendor_items,
+    words_of,
+)
 
 # Roles whose bare 👍 or "got it" acknowledges the car they were just told about. A manager's
 # bare 👍 answers approval requests and questions as often as news about a car (seen? approved?):
@@ -964,10 +971,22 @@ def _approved_names(items: list[str], item_words: list[list[str]], unit: UnitVie
     names: list[str] = []
     for item, words in zip(items, item_words, strict=True):
         found = match_open_item(words, unit).item
-        name = found.name if found is not None else item
+        # Only when the words approved are the open item's own ("tie rods" of "tie rod ends"):
+        # "ac recharge" is not the open "A/C compressor", though both are A/C work.
+        same = found is not None and _stems(content_of(words)) <= _stems(words_of(found.name))
+        name = found.name if found is not None and same else item
         if name not in names:
             names.append(name)
     return names
+
+
+def _stems(words: Iterable[str]) -> set[str]:
+    """Words without punctuation or a plural "s": "A/C" is "ac", "rods" is "rod"."""
+    stems = set()
+    for word in words:
+        stem = re.sub(r"[^a-z0-9]", "", word.lower())
+        stems.add(stem[:-1] if len(stem) > 3 and stem.endswith("s") else stem)
+    return stems
 
 
 def _awaits_part(unit: UnitView, item_words: list[list[str]]) -> bool:
