@@ -16,6 +16,7 @@ from recon.understanding.normalize import MAX_PHRASE_WORDS, PHRASES, Token, corr
 from recon.understanding.units import Mention
 from recon.understanding.vocabulary import (
     AUX_QUESTION_STARTERS,
+    DONE_SLIPS,
     FILLERS,
     POSITION_WORDS,
     QUESTION_STARTERS,
@@ -90,7 +91,26 @@ def canonicalize(
         for part in canonical.split():
             out.append(CTok(part, position, position + length))
         position += length
-    return _in_context(out, tokens)
+    return _running_late(_in_context(out, tokens))
+
+
+# Words between "running" and "late" in the sender's own lateness: "running 10 min late".
+_LATE_GAP = frozenset({"a", "little", "bit", "few", "min", "mins", "minute", "minutes", "hr"})
+
+
+def _running_late(ctoks: list[CTok]) -> list[CTok]:
+    """ "running 10 min late", "running a bit behind": the sender's lateness, small talk like
+    "running late" (the gap of a number and minutes is more than a phrase can list)."""
+    for position, ctok in enumerate(ctoks):
+        if ctok.canon != "running":
+            continue
+        end = position + 1
+        while end < len(ctoks) and (ctoks[end].canon in _LATE_GAP or ctoks[end].canon.isdigit()):
+            end += 1
+        if end > position + 1 and end < len(ctoks) and ctoks[end].canon in ("late", "behind"):
+            for late in ctoks[position : end + 1]:
+                late.canon = "!thanks"
+    return ctoks
 
 
 def _phrase_at(lows: list[str], position: int) -> tuple[int, str]:
@@ -149,7 +169,19 @@ def _in_context(ctoks: list[CTok], tokens: list[Token]) -> list[CTok]:
             ctok.canon = "back"  # "to the back", "out back": a place, not a return
         elif ctok.canon == "!shot" and position > 0 and ctoks[position - 1].canon == "!move":
             ctok.canon = "!done"
+        elif (
+            ctok.canon in DONE_SLIPS and position == len(ctoks) - 1 and _after_car(ctoks, position)
+        ):
+            ctok.canon = "!done"  # "2232 is dome": the whole report, a slip for "done"
     return ctoks
+
+
+def _after_car(ctoks: list[CTok], position: int) -> bool:
+    """Whether a car (and at most "is") stands right before `position`: "2232 is", "2232"."""
+    before = position - 1
+    if before >= 0 and ctoks[before].canon in ("is", "are", "r"):
+        before -= 1
+    return before >= 0 and ctoks[before].canon == UNIT
 
 
 _TIME_LEADS = frozenset({"at", "by", "around", "in", "before", "after"})

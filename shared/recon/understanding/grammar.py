@@ -97,9 +97,19 @@ class Intent:
     reminder: bool = False  # "still needs X": X may already be open, and is then not new
     # "shocks in": installed, said by the shop; arrived, said by the parts department.
     put_in: bool = False
+    # "shocks are in": for a car waiting on that very part, the part has arrived.
+    is_in: bool = False
     delayed: bool = False  # "can't get to it till monday": held by whoever sent it
     loose: bool = False  # a move read from a stage word alone, with no "to" or verb
     known_vendor: bool = False  # "back from maaco": from a vendor, not "back from gas station"
+    # "go ahead on front brakes": an approval of named work, whose unblock only clears a car
+    # that waits on approval (one that does not has no hold to lift).
+    approves_work: bool = False
+    # "didn't come in today": the day is when the part did not come, not when it will.
+    not_arrived: bool = False
+    # A promise that says no state the car will reach ("will shoot 4500 after lunch", "gonna
+    # do that later"): the sender's plan, kept only beside other news in the same text.
+    plan: bool = False
 
 
 @dataclass(slots=True)
@@ -129,6 +139,9 @@ class SegmentReading:
     # "picked up the mustang for tint" with nothing else read: the work the sender collected
     # the car for (none named: an empty list), when a vendor says it.
     collected: list[str] | None = None
+    # "2231 pads monday" with nothing else read: a part and a day, which the parts counter means
+    # as the day the part is due (from anyone else it is explained back).
+    part_due: Intent | None = None
 
 
 # ---------------------------------------------------------------------------- reading rules
@@ -197,7 +210,7 @@ _R_INSPECTION_LIST = _re(
     "!inspected",
     "@",
 )
-_R_DONE_STAGE = _re(rf"(?:!done|!fixed) (?:with |w/ |on |de |con )?{_STAGE}", "@")
+_R_DONE_STAGE = _re(rf"(?:!done|!fixed) (?:with |w/ |on |de |con |in (?:the )?)?{_STAGE}", "@")
 _R_MOVE = _re(
     rf"(?:(?:!move|!send|!drop|!back|!ready) )*(?:!to|in|at|on|into|with|w/)(?: the)? {_STAGE}", "@"
 )
@@ -248,7 +261,8 @@ _R_ORDERED = _re(
     rf"(?:(?P<before>{_WS}) )?(?:!parts )?!ordered(?: (?:for|a|an|the))?(?: (?P<after>{_WS}))?",
     "!ordered",
 )
-_R_ITEM_ETA = _re(rf"(?P<what>{_WS}|!parts) !eta ~d", "!eta")
+# "pump eta friday", "pump eta is friday now": the part's new day.
+_R_ITEM_ETA = _re(rf"(?P<what>{_WS}|!parts) !eta (?:is |now |is now |now is )?~d", "!eta")
 # A part that has not come: "compressor wont be here till monday", "parts not here yet".
 _R_NOT_YET = _re(
     rf"(?:(?P<what>{_WS}|!parts) )?(?:is |are )?!notyet(?: (?:!eta|by|on))?", "!notyet"
@@ -395,6 +409,7 @@ def read_segment(
         intents.clear()
         return reading
     _symptom_negations(reader)
+    _options_answered(reader)
     hedged = [canon for canon in HEDGES if reader.has(canon)]
     if hedged and not _drop_negated_parts(reader):
         if "!underway" in hedged:
@@ -415,6 +430,7 @@ def read_segment(
     _needs(reader, intents)
     _photos_and_pickup(reader, intents)
     _completions(reader, intents)
+    _also_item(reader, intents)
     _leftover_keywords(reader, intents, media)
     if ctoks and ctoks[0].canon == "!request":
         # "get 5102 inspected today": asks for the work; where the car goes still moves it.
@@ -425,7 +441,7 @@ def read_segment(
             ctoks[0].canon = "get"  # left over, so the text is explained back
             reader._rebuild()
     reading.photos = reader.has(_PHOTO_NOUN) or reader.photos_left
-    reading.thanks = reader.has("!thanks")
+    reading.thanks = reader.has("!thanks") or reader.has("!omw")
     # "saw 4003" acknowledges it; "saw a leak on 4003" is news about it, not an ack.
     reading.acked = reader.has("!ack") or (
         reader.has("!saw")
@@ -445,6 +461,7 @@ def read_segment(
         for alive, c in zip(reader.alive, reader.ctoks, strict=True)
     )
     reading.collected = None if intents else _collected(reader)
+    reading.part_due = None if intents else _part_due(reader)
     reading.has_content = reader.leftover_content()
     reading.work_only = None if intents else _work_only(reader)
     if promise is not None and reading.has_content:
@@ -474,6 +491,17 @@ def _work_only(reader: _Reader) -> str | None:
     if not left or not names_only_work([c.canon for c in left]):
         return None
     return reader.display(_trim(left)).lower() or None
+
+
+def _part_due(reader: _Reader) -> Intent | None:
+    """A part's name and a day, and nothing else: "pads monday", "2231 axle tmrw"."""
+    left = [c for alive, c in zip(reader.alive, reader.ctoks, strict=True) if alive]
+    if len(left) < 2 or left[-1].canon != DATE:
+        return None
+    words = left[:-1]
+    if not names_only_work([c.canon for c in words]):
+        return None
+    return _parts_block(reader, _trim(words), left[-1].value)
 
 
 def _collected(reader: _Reader) -> list[str] | None:
@@ -533,6 +561,28 @@ def _symptom_negations(reader: _Reader) -> None:
             and reader.tokens[following.start].low in _SYMPTOM_VERBS
         ):
             ctok.canon = "not"
+            changed = True
+    if changed:
+        reader._rebuild()
+
+
+_YES_WORDS = frozenset({"yes", "si", "yep", "yup"})
+
+
+def _options_answered(reader: _Reader) -> None:
+    """ "customer pay no, internal yes": a "no" closing a part that a later part answers with
+    "yes" picks between options; it negates nothing."""
+    alive = [p for p, a in enumerate(reader.alive) if a]
+    changed = False
+    for index, position in enumerate(alive[:-1]):
+        ctok = reader.ctoks[position]
+        if (
+            ctok.canon == "!not"
+            and reader.tokens[ctok.start].low == "no"
+            and reader.ctoks[alive[index + 1]].canon == ","
+            and any(reader.tokens[reader.ctoks[p].start].low in _YES_WORDS for p in alive[index:])
+        ):
+            ctok.canon = "no"
             changed = True
     if changed:
         reader._rebuild()
@@ -644,6 +694,13 @@ def _failed_stage(reader: _Reader) -> bool:
     )
 
 
+# What a promise says the car will be or where it will be: "will be done by 3pm", "will drop
+# 4900 back tomorrow". Without one of them a promise is a plan to do work ("will shoot 4500").
+_FORECAST_WORDS = frozenset(
+    {"!done", "!ready", "!back", "!fixed", "!inspected", "!arrived", "!drop", "!pickedup", "!eta"}
+)
+
+
 def _promise(reader: _Reader, intents: list[Intent]) -> Intent | None:
     """A promise ("will drop it back tomorrow") is recorded as a note, never a change."""
     match = reader.find(_R_PROMISE_SPLIT) or reader.find(_R_PROMISED_RETURN)
@@ -654,7 +711,8 @@ def _promise(reader: _Reader, intents: list[Intent]) -> Intent | None:
     # The unit is not part of the promise's words, but the note reads better with them.
     if ctoks and len(ctoks) == sum(reader.alive):
         body = reader.clause_text.strip()
-    note = Intent("note", body=body)
+    words = {c.canon for c in ctoks}
+    note = Intent("note", body=body, plan=not words & _FORECAST_WORDS)
     intents.append(note)
     for owner in reader.owners(match.start("promise"), match.end("promise")):
         reader.alive[owner] = False
@@ -665,11 +723,10 @@ def _promise(reader: _Reader, intents: list[Intent]) -> Intent | None:
 # "heading to maaco to grab 4900", "going to the shop to get 2231": the sender goes (no car
 # between the verb and the place) to a place, to do something there.
 _R_ERRAND = _re(
-    r"(?:!move|on my way|omw)(?: (?:out|over|down|up))? !to (?:the )?"
+    r"(?:!move|!omw)(?: (?:out|over|down|up))? !to (?:the )?"
     rf"(?P<place>(?:{_W}|@[a-z]+)(?: (?:{_W}|@[a-z]+))*?) (?P<purpose>!to) (?!@)\S",
     "!move",
-    "way",
-    "omw",
+    "!omw",
 )
 
 
@@ -724,7 +781,7 @@ def _approval(reader: _Reader, intents: list[Intent]) -> None:
                 approved=True,
             )
         )
-    intents.append(Intent("unblock", kind=BlockerKind.APPROVAL))
+    intents.append(Intent("unblock", kind=BlockerKind.APPROVAL, approves_work=bool(items)))
 
 
 # Places on the dealer's own grounds: a phrase ending in one is a spot, not a vendor.
@@ -874,7 +931,9 @@ def _blockers(reader: _Reader, intents: list[Intent], vendor_words: frozenset[st
         return
     if match := reader.find(_R_NOT_YET):
         what = _trim(reader.group(match, "what"))
-        intents.append(_parts_block(reader, what if concepts_of(_canons(what)) else [], eta))
+        block = _parts_block(reader, what if concepts_of(_canons(what)) else [], eta)
+        block.not_arrived = True
+        intents.append(block)
         reader.consume(match)
         _consume_all(reader, ("!eta",))
         return
@@ -1052,9 +1111,37 @@ def _completions(reader: _Reader, intents: list[Intent]) -> None:
                         items=[display],
                         item_words=[words],
                         put_in=pattern in _PUT_IN_RULES,
+                        is_in=pattern is _R_COMPLETE_IN and _said_is_in(reader, match),
                     )
                 )
             reader.consume(match)
+
+
+_IS_WORDS = frozenset({"is", "are", "r", "were", "was"})
+
+
+def _said_is_in(reader: _Reader, match: re.Match[str]) -> bool:
+    """ "shocks are in" (not "shocks in"): the words right before "in" say the part *is* in."""
+    owners = reader.owners(match.start("items"), match.end("items"))
+    return bool(owners) and reader.ctoks[owners[-1]].canon in _IS_WORDS
+
+
+# "tie rods done, alignment too": one more item with the same news as the one before.
+_R_ALSO_ITEM = _re(rf"(?:^|, )(?P<items>{_WS}) (?:too|also|tambien)$", "too", "also", "tambien")
+
+
+def _also_item(reader: _Reader, intents: list[Intent]) -> None:
+    if not intents or intents[-1].action != "complete_work":
+        return
+    match = reader.find(_R_ALSO_ITEM)
+    if match is None:
+        return
+    pieces = _items(reader, reader.group(match, "items"))
+    if not pieces or not all(names_only_work(words) for _, words in pieces):
+        return
+    for display, words in pieces:
+        intents.append(Intent("complete_work", items=[display], item_words=[words]))
+    reader.consume(match)
 
 
 def _leftover_keywords(reader: _Reader, intents: list[Intent], media: bool) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from recon.domain.stages import BlockerKind, StaffRole, Stage, stage_for_done
@@ -66,12 +67,18 @@ from recon.understanding.vocabulary import (
     UNDO_EXTRA_WORDS,
     UNDO_PHRASES,
 )
-from recon.understanding.work import concepts_of, match_open_item, vendor_items, words_of
-
-# Roles whose bare 👍 or "got it" acknowledges the car they were just told about.
-ACK_ROLES = frozenset(
-    {StaffRole.SALES, StaffRole.USED_CAR_MANAGER, StaffRole.SERVICE_MANAGER, StaffRole.ADMIN}
+from recon.understanding.work import (
+    concepts_of,
+    content_of,
+    match_open_item,
+    vendor_items,
+    words_of,
 )
+
+# Roles whose bare 👍 or "got it" acknowledges the car they were just told about. A manager's
+# bare 👍 answers approval requests and questions as often as news about a car (seen? approved?):
+# it records nothing unless the car is named ("👍 on 3077").
+ACK_ROLES = frozenset({StaffRole.SALES, StaffRole.ADMIN})
 
 # Roles whose "axle in" is the part arrived: they hear of parts, they do not fit them.
 _RECEIVING_ROLES = frozenset(
@@ -147,14 +154,17 @@ _FYI_RE = re.compile(r"^\s*f\.?y\.?i\b\.?\s*[:\-–—,]*\s*", re.I)
 
 
 def _without_fyi_before_report(line: str) -> str:
-    """ "FYI 2231 done": a leading FYI only flags the news; when the rest reports work finished
-    it is read as that report, not kept as a note ("fyi 5102 has a recall open" stays one)."""
+    """ "FYI 2231 done": a leading FYI only flags the news; when the rest reports work finished,
+    or known work a car needs ("fyi 5102 needs a windshield"), it is read as that report, not
+    kept as a note ("fyi 5102 has a recall open" stays one)."""
     match = _FYI_RE.match(line)
     if match is None:
         return line
     rest = line[match.end() :]
-    canons = {word_canon(token) for token in tokenize(rest)}
-    if "!done" in canons and not canons & HEDGES:
+    canons = [word_canon(token) for token in tokenize(rest)]
+    if not set(canons) & HEDGES and (
+        "!done" in canons or ("!needs" in canons and concepts_of(canons))
+    ):
         return rest
     return line
 
@@ -235,6 +245,8 @@ class _Assembly:
     photo_units: list[str] = field(default_factory=list)  # named as what the photos show
     photos_unplaced: bool = False  # photos named, no car named
     quiet: bool = False  # "thanks", a 👍 with nothing to acknowledge
+    plans: list[Command] = field(default_factory=list)  # notes of a plan ("will shoot 4500")
+    still_waiting: UnitView | None = None  # "no parts yet" for a car already waiting on parts
     last_intents: list[Intent] = field(default_factory=list)  # for "4500 too"
 
     # ------------------------------------------------------------------ lines and clauses
@@ -384,6 +396,8 @@ class _Assembly:
             # The parts counter's bare "came in" is the car's parts ("4300 came in"); with no car
             # named it fits only the sender's last car if that one waits on parts, else it asks.
             reading.intents.append(Intent("unblock", kind=BlockerKind.PARTS))
+        elif reading.part_due is not None and self.sender.role == StaffRole.PARTS:
+            reading.intents.append(reading.part_due)  # "2231 pads monday": due monday
         elif reading.collected is not None and self.sender.role == StaffRole.VENDOR:
             # A vendor who "picked up the mustang for tint" has the car now, for that work.
             reading.intents.append(
@@ -588,6 +602,15 @@ class _Assembly:
             case "open_work":
                 return intent.approved and unit.blocker_kind == BlockerKind.APPROVAL.value
             case "block":
+                if (
+                    self.sender.role == StaffRole.PARTS
+                    and intent.kind == BlockerKind.PARTS
+                    and intent.note_words
+                    and match_open_item(intent.note_words, unit).item is not None
+                ):
+                    # The parts counter's "compressor backordered til monday" after texting
+                    # about 4002: the part of 4002's open compressor job.
+                    return True
                 if unit.blocker_kind is None:
                     return False
                 if intent.kind is None or not intent.note_words:
@@ -624,10 +647,16 @@ class _Assembly:
                             for item, words in zip(items, intent.item_words, strict=True)
                             if match_open_item(words, unit).item is None
                         ]
+                    if intent.approved:
+                        items = _approved_names(items, intent.item_words, unit)
                     if items:
                         self._add(OpenWork(**base, items=items, approved=intent.approved))
-            case "complete_work" if intent.put_in and self.sender.role in _RECEIVING_ROLES:
-                # The parts counter and the office receive parts, they do not install them.
+            case "complete_work" if intent.put_in and (
+                self.sender.role in _RECEIVING_ROLES
+                or (intent.is_in and _awaits_part(unit, intent.item_words))
+            ):
+                # The parts counter and the office receive parts, they do not install them; and
+                # "shocks are in" said of a car waiting on its shocks is the shocks arrived.
                 self._add(Unblock(**base, kind=BlockerKind.PARTS))
             case "complete_work":
                 for item, words in zip(intent.items, intent.item_words, strict=True):
@@ -643,7 +672,24 @@ class _Assembly:
                 self.vague_wait = self.vague_wait or unit.stock_number
             case "block":
                 kind = intent.kind or self._delay_kind(intent, unit) or _current_kind(unit)
-                self._add(Block(**base, kind=kind, note=intent.note, eta=intent.eta))
+                eta = intent.eta
+                if intent.not_arrived and eta is not None and eta <= self.context.now.date():
+                    eta = None  # "didn't come in today": no new day to expect it
+                if (
+                    kind == BlockerKind.PARTS
+                    and not intent.note_words
+                    and eta is None
+                    and unit.blocker_kind == BlockerKind.PARTS.value
+                ):
+                    # "no parts yet for 4300" on a car already waiting on parts: it stays as it
+                    # is (its note names the part); the reply says so.
+                    self.still_waiting = self.still_waiting or unit
+                    return
+                self._add(Block(**base, kind=kind, note=intent.note, eta=eta))
+            case "unblock" if (
+                intent.approves_work and unit.blocker_kind != BlockerKind.APPROVAL.value
+            ):
+                pass  # "ok to do tires on 4800": the tires are approved; 4800 waits on nothing
             case "unblock":
                 self._add(Unblock(**base, kind=intent.kind))
             case "send_to_vendor":
@@ -655,7 +701,10 @@ class _Assembly:
             case "sublet_return":
                 self._add(SubletReturn(**base, from_vendor=intent.vendor))
             case "note":
-                self._add(Note(**base, body=intent.body or ""))
+                note = Note(**base, body=intent.body or "")
+                if intent.plan:
+                    self.plans.append(note)
+                self._add(note)
             case "we_owe":
                 self._add(WeOwe(**base, item=intent.body or ""))
             case "ack":
@@ -783,11 +832,20 @@ class _Assembly:
     # ------------------------------------------------------------------ result
 
     def finish(self) -> Interpretation:
+        if self.plans and all(e.command in self.plans for e in self.emitted):
+            # "will shoot 4500 after lunch" and nothing else: a plan, like "about to shoot 4500";
+            # nothing is recorded until it is done. Beside other news it stays as a note.
+            self.emitted.clear()
+            self.underway = True
         for unit, intent in self.awaiting:
             if intent.items:
                 self._add(
                     OpenWork(unit_id=unit.id, stock_number=unit.stock_number, items=intent.items)
                 )
+        if self.bare_units and self.context.media_count and len(self.bare_units) == 1:
+            # "4003" sent with pictures: the pictures' car (they attach to it), not a question.
+            self.photo_units.extend(u for u in self.bare_units if u not in self.photo_units)
+            self.bare_units = []
         if not self.emitted and self.question is None and self.bare_units and not self.unparsed:
             for unit_id in self.bare_units:
                 unit = self.index.unit(unit_id)
@@ -819,6 +877,14 @@ class _Assembly:
             return (
                 'I read a "not" in that, so nothing changed. Text what was done, '
                 'e.g. "2231 brakes done".'
+            )
+        if self.still_waiting:
+            unit = self.still_waiting
+            note = f" ({unit.blocker_note})" if unit.blocker_note else ""
+            return (
+                f"{unit.stock_number} is already waiting on parts{note}, so nothing changed. "
+                f'Text e.g. "{unit.stock_number} parts eta friday" for a new date, or '
+                f'"{unit.stock_number} parts in" when they come.'
             )
         if self.frontline_done:
             return (
@@ -897,6 +963,42 @@ _AMOUNT_RE = re.compile(r"\$\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d\d)?")
 def _amounts(note: str | None) -> frozenset[str]:
     """The dollar amounts a note quotes, as digits: "reseal $1,850" -> {"1850"}."""
     return frozenset(m.group(1).replace(",", "") for m in _AMOUNT_RE.finditer(note or ""))
+
+
+def _approved_names(items: list[str], item_words: list[list[str]], unit: UnitView) -> list[str]:
+    """Approved work already open on the car is that item, by its own name ("approved the timing
+    cover" is the open "timing cover reseal"), so it is approved rather than opened twice."""
+    names: list[str] = []
+    for item, words in zip(items, item_words, strict=True):
+        found = match_open_item(words, unit).item
+        # Only when the words approved are the open item's own ("tie rods" of "tie rod ends"):
+        # "ac recharge" is not the open "A/C compressor", though both are A/C work.
+        same = found is not None and _stems(content_of(words)) <= _stems(words_of(found.name))
+        name = found.name if found is not None and same else item
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def _stems(words: Iterable[str]) -> set[str]:
+    """Words without punctuation or a plural "s": "A/C" is "ac", "rods" is "rod"."""
+    stems = set()
+    for word in words:
+        stem = re.sub(r"[^a-z0-9]", "", word.lower())
+        stems.add(stem[:-1] if len(stem) > 3 and stem.endswith("s") else stem)
+    return stems
+
+
+def _awaits_part(unit: UnitView, item_words: list[list[str]]) -> bool:
+    """Whether `unit` waits on parts whose note names the part of every one of `item_words`."""
+    if unit.blocker_kind != BlockerKind.PARTS.value or not unit.blocker_note:
+        return False
+    note = words_of(unit.blocker_note)
+    note_concepts = concepts_of(note)
+    return all(
+        concepts_of(words) & note_concepts or (not concepts_of(words) and set(words) & set(note))
+        for words in item_words
+    )
 
 
 def _current_kind(unit: UnitView) -> BlockerKind:

@@ -146,6 +146,8 @@ _NOT_STOCK_LETTERS = frozenset(
         "us",
     }
 )
+# Words voice-to-text writes for a digit said at the start of a stock number: "for 4 10" (4410).
+_SPOKEN_DIGITS = {"for": "4", "four": "4"}
 _ARTICLES = frozenset({"the", "that", "this", "ur", "your", "el", "la", "da", "those", "our"})
 # Everyday-word models that do name the car after "the": "the charger is done", "the pilot to
 # inspection" (but "the edge" or "the one" stay words).
@@ -163,6 +165,8 @@ _HYPHENATED_STOCK_RE = re.compile(r"^(?:[a-z]{1,3}-\d+|\d+-[a-z]{1,3})$")
 # store's stock numbers may carry those letters too.
 _DTC_RE = re.compile(r"^p[0-3]\d{3}$")
 _YEAR_RE = re.compile(r"^(19[89]\d|20[0-3]\d)$")
+# A model year typed short, right before a make or model: "22 silverado" (2022), "'19 civic".
+_SHORT_YEAR_RE = re.compile(r"^(?:[0-3]\d|[89]\d)$")
 
 COLOR_WORDS: dict[str, str] = {
     variant: base for base, variants in COLORS.items() for variant in variants
@@ -350,6 +354,14 @@ class UnitIndex:
             if target >= len(tokens) or target in taken:
                 position = target
                 continue
+            spoken = self._spoken_run(tokens, target, taken)
+            if spoken is not None:
+                end, ids = spoken
+                text = " ".join(token.text for token in tokens[target:end])
+                mentions.append(Mention(position, end, text, ids, "stock"))
+                taken.update(range(position, end))
+                position = end
+                continue
             split = self._split_stock(tokens, target, taken)
             if split is not None:
                 mentions.append(
@@ -394,6 +406,34 @@ class UnitIndex:
             return None
         key = first.low + second.low
         return key if key in self._stock else None
+
+    def _spoken_run(
+        self, tokens: list[Token], position: int, taken: set[int]
+    ) -> tuple[int, tuple[str, ...]] | None:
+        """Voice-to-text digits with spaces: "2 2 4 0" (2240), or "for 4 10" opening the text
+        (forty-four ten: 4410). Three pieces or more, of one or two digits each, that spell one
+        stock number of the store and only one; two pieces are `_split_stock`'s."""
+        pieces: list[str] = []
+        end = position
+        if position == 0 and end < len(tokens) and tokens[end].low in _SPOKEN_DIGITS:
+            pieces.append(_SPOKEN_DIGITS[tokens[end].low])
+            end += 1
+        while (
+            end < len(tokens)
+            and end not in taken
+            and tokens[end].kind == "word"
+            and tokens[end].low.isdigit()
+            and len(tokens[end].low) <= 2
+        ):
+            pieces.append(tokens[end].low)
+            end += 1
+        if len(pieces) < 3 or (pieces and not tokens[end - 1].low.isdigit()):
+            return None
+        key = "".join(pieces)
+        ids = self._stock.get(key) or self._core.get(key)
+        if not ids or len(ids) != 1:
+            return None
+        return end, ids
 
     @staticmethod
     def _prefix_run(lows: list[str], position: int, taken: set[int]) -> tuple[str | None, int]:
@@ -485,6 +525,7 @@ class UnitIndex:
             if (
                 low not in self._description_starts
                 and not _YEAR_RE.match(low)
+                and not _SHORT_YEAR_RE.match(low)
                 and (len(low) < 5 or is_known_word(low) or not low.isalpha())
             ):
                 position += 1
@@ -515,6 +556,15 @@ class UnitIndex:
                 continue
             if _YEAR_RE.match(low) and tokens[position].kind == "word":
                 year = int(low)
+                position += 1
+                continue
+            if (
+                year is None
+                and _SHORT_YEAR_RE.match(low)
+                and tokens[position].kind == "word"
+                and (self._model_at(lows, position + 1) or self._make_at(lows, position + 1))
+            ):
+                year = int(low) + (2000 if int(low) < 80 else 1900)
                 position += 1
                 continue
             make_hit = self._make_at(lows, position)

@@ -26,6 +26,10 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
         "recommended", "falta", "le falta", "could use", "can use",
         # "done except the wheels" is "done, but needs the wheels".
         "except", "except for", "excepto", "other than",
+        # Work still to do, not an approver's go-ahead ("do the"): "still gotta do the
+        # alignment".
+        "gotta do", "got to do", "have to do", "has to do", "need to do", "needs to do",
+        "gonna have to do", "still have to do", "hay que hacer",
     ),
     # "windshield needs replaced": the item comes first.
     "!needsrep": (
@@ -95,10 +99,22 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
         "yep", "yup", "yeah", "yea", "sure", "saw it", "cool", "np", "no prob", "no worries",
     ),
     "!saw": ("saw", "seen that"),
+    # Thanks, greetings, sign-offs, laughter and the sender's own comings and goings: nothing to
+    # do when that is all a text says ("good morning", "lol", "running late"); beside news
+    # ("2231 done, thanks") the news is read as ever.
     "!thanks": (
         "thanks", "thank you", "thank u", "thx", "ty", "tks", "gracias", "tyvm", "appreciate it",
         "appreciate you", "appreciated", "much appreciated",
+        "good morning", "morning all", "good afternoon", "good evening", "good night",
+        "buenos dias", "buen dia", "buenas tardes", "buenas noches", "buenas",
+        "have a good one", "have a good day", "have a great day", "have a good night",
+        "have a good weekend", "have a great weekend", "see you tomorrow", "see ya", "cya",
+        "ttyl", "lol", "lmao", "lmfao", "haha", "hahaha", "jaja", "jajaja",
+        "running late", "running behind", "be there at", "be there in",
     ),
+    # The sender on the way somewhere: "on my way" (alone, nothing to do), "omw to maaco to grab
+    # 4900" (an errand).
+    "!omw": ("on my way", "omw", "on my way over"),
     "!status": (
         "status", "stat", "update", "updates", "any update", "any updates", "whats up with",
         "what's up with", "how's", "hows", "how is", "where", "wheres", "where's", "donde",
@@ -109,6 +125,10 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
         "til", "till", "until",
         # A part that arrives on a date has not arrived: "caliper for 2231 arrives friday".
         "arrives", "will arrive", "gets here", "will be here",
+        # "4410 parts supposed to come tomorrow": the day it is expected, not a plan or hedge.
+        "supposed to come", "supposed to come in", "supposed to be here", "supposed to be in",
+        "supposed to arrive", "should come", "should come in", "should arrive", "will come",
+        "will come in", "gonna come", "gonna come in", "gonna be here", "should get here",
     ),
     "!not": (
         "not", "no", "dont", "don't", "didnt", "didn't", "isnt", "isn't", "aint", "ain't", "never",
@@ -121,6 +141,10 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
         "almost", "nearly", "about to", "casi", "ya mero", "starting", "started on", "working on",
         "going to start", "gonna start", "fixing to", "in progress", "halfway", "half way",
         "next", "up next", "on deck", "going to finish", "gonna finish", "going to do",
+        # A hedge is no report and no promise: "2232 should be done by 3", "hoping to finish
+        # 4101 today", "4002 might be done today".
+        "should", "should be", "might", "might be", "hopefully", "probably", "prob", "hoping to",
+        "hope to", "hopin to", "trying to", "try to", "tryna", "tryin to",
     ),
     # Asking for work, not reporting it: "get 5102 inspected today" (a move stays a move).
     "!request": (
@@ -144,11 +168,10 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     ),
     "!declined": ("declined", "decline", "denied", "deny", "turned down", "rechazado", "no go"),
     "!will": (
-        "will", "gonna", "should be", "shall", "plan to", "planning to", "supposed to", "va a",
+        "will", "gonna", "shall", "plan to", "planning to", "supposed to", "va a",
         "voy a", "later", "this afternoon", "tonight", "going to drop", "going to bring",
-        # A forecast, not a report: "going to finish 2231 after lunch", "might be done today".
-        "going to be", "might", "hopefully",
-        "probably", "prob", "should",
+        # A forecast, not a report: "2231 is going to be done after lunch".
+        "going to be",
     ),
     "!shot": ("shot",),
     "!bad": (
@@ -249,7 +272,7 @@ EXTRA_PHRASES: dict[str, str] = {
 
 # Symbols that carry meaning when texted on their own.
 SYMBOLS: dict[str, str] = {
-    "🙏": "!thanks", "✅": "!done", "✔": "!done", "☑": "!done", "✓": "!done", "👍": "!ack", "👌": "!ack", "🆗": "!ack",
+    "🙏": "!thanks", "😂": "!thanks", "🤣": "!thanks", "😅": "!thanks", "😆": "!thanks", "✅": "!done", "✔": "!done", "☑": "!done", "✓": "!done", "👍": "!ack", "👌": "!ack", "🆗": "!ack",
     "📸": "@photos", "📷": "@photos", "❌": "!not", "🚫": "!not", "→": "!to", "➡": "!to", ">": "!to",
     "@": "at", "&": "and", "+": "and", ",": ",", ":": "", "?": "?", "#": "#", "/": "and",
 }
@@ -263,7 +286,7 @@ FILLERS: frozenset[str] = frozenset(
         "vehicle", "vehicles", "unit", "all", "just", "now", "already", "finally", "ya", "el",
         "la", "los", "las", "del", "de", "que", "yet", "today", "so", "too", "also", "and", "then",
         "up", "my", "our", "your", "ur", "u", "you", "i", "we", "me", "has", "have", "had",
-        "still", "officially", "completely", "totally", "lol", "hey", "hi", "yo", "on", "for",
+        "still", "officially", "completely", "totally", "hey", "hi", "yo", "on", "for",
         "with", "at", "in", "of", "from", "by", "there", "sir", "bro", "man", "guys", "ok", "okay",
         "el", "la", "lo", "le", "y", "con", "para", "pa", "este", "esta", "ese", "esa", "un",
         "una", "mas", "more", "again", "real", "quick", "quickly", "asap", "please", "pls", "plz",
@@ -486,6 +509,10 @@ COMMON_WORD_MODELS: frozenset[str] = frozenset(
         "country", "liberty", "patriot", "cube", "one",
     ]
 )
+
+# Protected words that are "done" mistyped, but only as the whole report right after a car at
+# the end of the text ("2232 is dome", "2232 dine"); anywhere else they stay words ("dome light").
+DONE_SLIPS: frozenset[str] = frozenset(["dome", "dine", "dune"])
 
 # Every-day words that must never be "corrected" into a vocabulary word that is one or two
 # letters away ("gone" is not "done", "writing" is not "waiting", "much" is not "mech").
