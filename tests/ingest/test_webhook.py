@@ -119,12 +119,37 @@ class TestAppliedText:
             from_number=detailer.phone, to_number=store.sms_number, body="2231 not done yet"
         )
 
-        # The interpreter's own reason, not the generic "didn't get that".
-        assert reply is not None and reply != replies.NOT_UNDERSTOOD
-        assert "nothing changed" in reply
+        # The interpreter's own reason.
+        assert reply is not None and "nothing changed" in reply
         async with sessions() as session:
             after = await units.get_unit(session, store_id=store.id, ref=unit.id)
         assert (after.stage, after.version) == ("detail", unit.version)
+        (text, _answer) = await messages_of(sessions, store.id)
+        assert text.status == "needs_review"
+
+    @pytest.mark.parametrize("body", ["thanks!", "on my way", "lol", "Liked “2231 done”"])
+    async def test_small_talk_is_answered_briefly_and_kept_out_of_review(
+        self, phone: Phone, sessions: Sessions, body: str
+    ) -> None:
+        store, detailer, unit = await detail_car(sessions)
+
+        reply = await phone.text(from_number=detailer.phone, to_number=store.sms_number, body=body)
+
+        assert reply == replies.NOTHING_TO_CHANGE
+        (text, _answer) = await messages_of(sessions, store.id)
+        assert text.status == "ignored"
+        assert await stage_of(sessions, unit) == "detail"
+
+    async def test_a_text_nobody_could_read_goes_to_review(
+        self, phone: Phone, sessions: Sessions
+    ) -> None:
+        store, detailer, _ = await detail_car(sessions)
+
+        reply = await phone.text(
+            from_number=detailer.phone, to_number=store.sms_number, body="the thing w the stuff"
+        )
+
+        assert reply is not None and "didn't understand" in reply
         (text, _answer) = await messages_of(sessions, store.id)
         assert text.status == "needs_review"
 

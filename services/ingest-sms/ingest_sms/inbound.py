@@ -599,9 +599,12 @@ async def _apply(
         return question.text, "question", [], [c for c in candidates if c is not None]
     if unknown:
         return replies.unknown(unknown), "needs_review", [], []
-    # The interpreter says why it changed nothing when it can ("I read a 'not' in that…",
-    # "Waiting on what?"): that helps the sender more than the generic answer.
-    return interpretation.not_understood or replies.NOT_UNDERSTOOD, "needs_review", [], []
+    if interpretation.not_understood is not None:
+        # Why it changed nothing, in the interpreter's words ("I read a 'not' in that…",
+        # "Waiting on what?"): a person may want to look.
+        return interpretation.not_understood, "needs_review", [], []
+    # Nothing to do and nothing amiss: small talk ("thanks", "on my way"), a tapback.
+    return replies.NOTHING_TO_CHANGE, "ignored", [], []
 
 
 async def _account(

@@ -24,10 +24,7 @@ APOLOGY = (
 )
 BUSY = "That car was being changed at the same moment. Nothing changed; please text again."
 HELD = "Got it. The board is busy right now: your text is saved and will be applied in a minute."
-NOT_UNDERSTOOD = (
-    "Sorry, I didn't get that. Text a stock number and what changed, e.g. '2231 brakes done'. "
-    "HELP for more."
-)
+NOTHING_TO_CHANGE = "Got it. Nothing to change on the board."
 NOTHING_TO_UNDO = "Nothing to undo: no change of yours in the last 15 minutes."
 
 
