@@ -1383,11 +1383,12 @@ class TestRulesFromTheFourthHeldOutCorpus:
         assert isinstance(only(read("shocks in", "technician", "4300")), CompleteWork)
         assert isinstance(only(read("6120 axle is in")), CompleteWork)
 
-    def test_a_managers_bare_thumbs_up_records_nothing(self) -> None:
-        result = read("👍", "used_car_manager", "5101")
-        assert not result.commands and result.not_understood is None
+    def test_a_bare_thumbs_up_acknowledges_the_recent_car(self) -> None:
+        # The issue's own example of an acknowledgement by sales or managers.
+        for role in ("used_car_manager", "sales"):
+            ack = only(read("👍", role, "5101"))
+            assert isinstance(ack, Ack) and ack.stock_number == "5101"
         assert isinstance(only(read("👍 on 3077", "used_car_manager")), Ack)
-        assert isinstance(only(read("👍", "sales", "5101")), Ack)
 
     @pytest.mark.parametrize(
         "text",

@@ -75,10 +75,10 @@ from recon.understanding.work import (
     words_of,
 )
 
-# Roles whose bare 👍 or "got it" acknowledges the car they were just told about. A manager's
-# bare 👍 answers approval requests and questions as often as news about a car (seen? approved?):
-# it records nothing unless the car is named ("👍 on 3077").
-ACK_ROLES = frozenset({StaffRole.SALES, StaffRole.ADMIN})
+# Roles whose bare 👍 or "got it" acknowledges the car they were just told about.
+ACK_ROLES = frozenset(
+    {StaffRole.SALES, StaffRole.USED_CAR_MANAGER, StaffRole.SERVICE_MANAGER, StaffRole.ADMIN}
+)
 
 # Roles whose "axle in" is the part arrived: they hear of parts, they do not fit them.
 _RECEIVING_ROLES = frozenset(
