@@ -4,6 +4,7 @@ failure after storing keeps it for review, and one that cannot be stored is not 
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -66,6 +67,49 @@ class TestBusy:
         # The sender was answered once, when the text was kept.
         answers = await messages_of(sessions, store.id, direction="outbound")
         assert [answer.body for answer in answers] == [replies.HELD]
+
+
+class TestTurns:
+    async def test_a_stores_texts_take_turns_while_other_stores_go_on(
+        self, phone: Phone, sessions: Sessions, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Postgres applies a store's texts one at a time (its lock); the process queues them
+        itself rather than have them wait on that lock, and other stores are not held up."""
+        stores = [await detail_car(sessions) for _ in range(2)]
+        for store, detailer, _ in stores:  # each number is known to the process from now on
+            await phone.text(from_number=detailer.phone, to_number=store.sms_number, body="hi")
+        inside: Counter[str] = Counter()
+        most: Counter[str] = Counter()
+        at_once = 0
+        receive = inbound.SmsIngest._receive
+
+        async def counted(self: inbound.SmsIngest, text: inbound.InboundText, numbers):  # type: ignore[no-untyped-def]
+            nonlocal at_once
+            inside[numbers[0]] += 1
+            most[numbers[0]] = max(most[numbers[0]], inside[numbers[0]])
+            at_once = max(at_once, sum(inside.values()))
+            try:
+                await asyncio.sleep(0.02)
+                return await receive(self, text, numbers)
+            finally:
+                inside[numbers[0]] -= 1
+
+        monkeypatch.setattr(inbound.SmsIngest, "_receive", counted)
+        replies_ = await asyncio.gather(
+            *(
+                phone.text(
+                    from_number=detailer.phone,
+                    to_number=store.sms_number,
+                    body=f"2231 note: turn {n}",
+                )
+                for n in range(4)
+                for store, detailer, _ in stores
+            )
+        )
+
+        assert all(reply is not None and "note added" in reply for reply in replies_)
+        assert set(most.values()) == {1}  # one text of a store at a time
+        assert at_once == 2  # the two stores side by side
 
 
 class TestFailures:

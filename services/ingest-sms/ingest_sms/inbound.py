@@ -14,10 +14,12 @@ apology. When applying fails for any other reason (Postgres mid-way, a bug), the
 rolls back and the text is stored on its own, marked for review, with the same apology. A
 repeated MessageSid finds the first copy (a unique index) and gets its stored reply.
 
-Overload too: a process handles at most `capacity` texts at once, so texts never exhaust the
-connection pool; one that waits longer than ADMIT_SECONDS for its turn is stored on a
-reserved connection, answered "saved, will be applied", and applied by a background task as
-soon as there is room. A text that cannot be stored at all raises, and the webhook answers
+Overload too: a store's texts take turns in the process before they take a connection (they
+would queue on the store's lock in Postgres anyway, at a cost to every store), and a process
+handles at most `capacity` texts at once, so texts never exhaust the connection pool. One
+that waits longer than ADMIT_SECONDS for its turn is stored on a reserved connection,
+answered "saved, will be applied", and applied by a background task as soon as there is
+room. A text that cannot be stored at all raises, and the webhook answers
 503 (the provider logs it and calls its fallback URL, if one is set).
 """
 
@@ -195,6 +197,8 @@ class SmsIngest:
         # The store each SMS number was when last texted: a text reads what changed for that
         # store's cached unit index together with the sender (checked against the store found).
         self._store_of: dict[str, uuid.UUID] = {}
+        # Each known store number's turn (see `_turn_of`).
+        self._turns: dict[str, asyncio.Lock] = {}
         if capacity is None:
             capacity = max(1, 2 * settings.db_pool_size - RESERVED_CONNECTIONS)
         self.slots = asyncio.Semaphore(capacity)
@@ -208,9 +212,15 @@ class SmsIngest:
         if numbers is None:
             log.warning("text to %r: not a phone number; ignored", inbound.to_number)
             return Handled(None)
+        turn = self._turn_of(numbers[0])
         try:
             async with asyncio.timeout(ADMIT_SECONDS):
-                await self.slots.acquire()
+                await turn.acquire()
+                try:
+                    await self.slots.acquire()
+                except BaseException:
+                    turn.release()
+                    raise
         except TimeoutError:
             log.warning("busy: text from %s stored to apply when there is room", numbers[1])
             return await self._keep(inbound, numbers, status="received", reply=replies.HELD)
@@ -234,6 +244,20 @@ class SmsIngest:
             )
         finally:
             self.slots.release()
+            turn.release()
+
+    def _turn_of(self, to_number: str) -> asyncio.Lock:
+        """A store's texts take their turn here, one at a time, before they take a connection.
+        Postgres applies them one at a time anyway (the store's lock); waiting in the process
+        is cheap, while a dozen backends queued on one row lock cost Postgres CPU on every
+        wake-up and kept their connections from other stores' texts. A number no store was
+        found for yet gets a lock of its own (no wait, and nothing kept for it)."""
+        if to_number not in self._store_of:
+            return asyncio.Lock()
+        turn = self._turns.get(to_number)
+        if turn is None:
+            turn = self._turns[to_number] = asyncio.Lock()
+        return turn
 
     async def apply_held_texts(self) -> None:
         """The app's background task: applies texts stored while the service was busy (or by
