@@ -9,9 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from recon import understanding
 from recon.db.models import Outbox, UnitEvent
 from recon.domain import units
 from recon.domain.errors import AlreadyPast, InvalidChange, NotFound
+from recon.domain.event_log import defer_events
+from recon.domain.sms import apply_unit_command
 from tests.factories import API_CAUSE, INVENTORY_CAUSE, make_store, make_unit
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -256,3 +259,71 @@ class TestGetUnitWithoutChildren:
         async with sessions() as session:
             with pytest.raises(NotFound):
                 await units.get_unit(session, store_id=store.id, ref="nope", children=())
+
+
+class TestAppendingByText:
+    """`get_unit_to_append`: a text's note, we-owe item or acknowledgement reads its unit with
+    the version bumped, and its row is written with the text's events."""
+
+    async def test_each_change_bumps_once_and_logs_the_version_it_made(
+        self, sessions: Sessions
+    ) -> None:
+        store = await make_store(sessions)
+        unit = await make_unit(sessions, store, stage="detail")
+
+        async with sessions() as session, session.begin():
+            defer_events(session)
+            for body in ("first", "second"):
+                loaded = await units.get_unit_to_append(
+                    session, store_id=store.id, unit_id=unit.id, at=units.now()
+                )
+                await units.add_note(session, loaded, body=body, cause=API_CAUSE)
+            # A change of another kind to the same car, after them, in the same transaction.
+            loaded = await units.get_unit(session, store_id=store.id, ref=unit.id)
+            await units.move_unit(session, loaded, to_stage="photos", cause=API_CAUSE)
+
+        async with sessions() as session:
+            after = await units.get_unit(
+                session, store_id=store.id, ref=unit.id, children=("notes",)
+            )
+            events = (
+                await session.scalars(
+                    select(UnitEvent).where(UnitEvent.unit_id == unit.id).order_by(UnitEvent.seq)
+                )
+            ).all()
+        assert sorted(note.body for note in after.notes) == ["first", "second"]
+        assert (after.stage, after.version) == ("photos", unit.version + 3)
+        made_here = [e for e in events if e.data["version"] > unit.version]
+        assert [(e.type, e.data["version"]) for e in made_here] == [
+            ("note.added", unit.version + 1),
+            ("note.added", unit.version + 2),
+            ("unit.stage_changed", unit.version + 3),
+        ]
+
+    async def test_a_car_no_longer_on_the_board_is_not_found(self, sessions: Sessions) -> None:
+        store = await make_store(sessions)
+        unit = await make_unit(sessions, store)
+        async with sessions() as session, session.begin():
+            loaded = await units.get_unit(session, store_id=store.id, ref=unit.id)
+            await units.remove_unit(session, loaded, reason="wholesaled", cause=API_CAUSE)
+
+        with pytest.raises(NotFound):
+            async with sessions() as session, session.begin():
+                await units.get_unit_to_append(
+                    session, store_id=store.id, unit_id=unit.id, at=units.now()
+                )
+
+    async def test_a_blank_note_by_text_leaves_the_car_untouched(self, sessions: Sessions) -> None:
+        store = await make_store(sessions)
+        unit = await make_unit(sessions, store, stock_number="2231")
+        blank = understanding.Note(unit_id=str(unit.id), stock_number="2231", body="  ")
+
+        async with sessions() as session, session.begin():
+            outcome = await apply_unit_command(
+                session, store_id=store.id, command=blank, cause=API_CAUSE
+            )
+
+        assert outcome.refused
+        async with sessions() as session:
+            after = await units.get_unit(session, store_id=store.id, ref=unit.id)
+        assert after.version == unit.version

@@ -102,13 +102,19 @@ async def apply_unit_command(
     """
     action: str = command.action
     try:
-        unit = await units.get_unit(
-            session,
-            store_id=store_id,
-            ref=uuid.UUID(str(command.unit_id)),
-            include_removed=False,
-            children=_READS.get(action, ()),
-        )
+        unit_id = uuid.UUID(str(command.unit_id))
+        if _adds_a_row(command):
+            unit = await units.get_unit_to_append(
+                session, store_id=store_id, unit_id=unit_id, at=cause.when()
+            )
+        else:
+            unit = await units.get_unit(
+                session,
+                store_id=store_id,
+                ref=unit_id,
+                include_removed=False,
+                children=_READS.get(action, ()),
+            )
     except (NotFound, ValueError):
         stock = getattr(command, "stock_number", "that car")
         return Outcome(None, str(stock), action, False, "is no longer on the board", refused=True)
@@ -122,6 +128,20 @@ async def apply_unit_command(
         refused = not isinstance(exc, AlreadyPast)
         return Outcome(unit.id, label, action, False, _refusal(unit, exc), refused=refused)
     return Outcome(unit.id, label, action, action != "status_query", summary)
+
+
+def _adds_a_row(command: Any) -> bool:
+    """A note, a we-owe item or an acknowledgement that has what it needs: its unit is read
+    with its version bumped (`get_unit_to_append`). A blank one goes the usual way, to be
+    refused with the unit untouched."""
+    match command.action:
+        case "ack":
+            return True
+        case "note":
+            return bool(command.body.strip())
+        case "we_owe":
+            return bool(command.item.strip())
+    return False
 
 
 async def _apply(

@@ -24,7 +24,14 @@ from sqlalchemy.orm.util import identity_key
 from recon.db.models import Ack, Note, Unit, WeOweItem, WorkItem
 from recon.domain import pg
 from recon.domain.errors import AlreadyPast, InvalidChange, InvalidInput, NotFound, StaleUnit
-from recon.domain.event_log import Cause, PendingEvent, append_events, lock_store_events
+from recon.domain.event_log import (
+    Cause,
+    PendingEvent,
+    RowWrite,
+    append_events,
+    lock_store_events,
+    queue_with_events,
+)
 from recon.domain.stages import BlockerKind, Stage, is_past, next_stage_after_done
 from recon.events import types as ev
 
@@ -133,6 +140,49 @@ def _bare_unit_sql(*, by_id: bool, include_removed: bool) -> str:
     )
 
 
+async def get_unit_to_append(
+    session: AsyncSession, *, store_id: uuid.UUID, unit_id: uuid.UUID, at: datetime
+) -> Unit:
+    """The unit, for a change that only adds a row to it (`add_note`, `add_we_owe`,
+    `acknowledge_unit`): its version is bumped by the statement that reads it, under the
+    store's lock, so the change only has its row to write, and writes it with the
+    transaction's events when it defers them. A text's note is one round trip, not two.
+    Raises NotFound for a unit not (or no longer) on the board."""
+    await lock_store_events(session, store_id)
+    connection = await pg.driver(session)
+    row = await connection.fetchrow(_BUMP_AND_READ_SQL, store_id, unit_id, at)
+    if row is None:
+        raise NotFound(f"no unit {unit_id} in this store")
+    held = session.identity_map.get(identity_key(Unit, row["id"]))
+    if isinstance(held, Unit):
+        unit = held
+        set_committed_value(unit, "version", row["version"])
+        set_committed_value(unit, "updated_at", row["updated_at"])
+    else:
+        unit = Unit(**dict(row))
+        make_transient_to_detached(unit)
+        session.add(unit)
+    _bumped_for_append(session).add(unit.id)
+    return unit
+
+
+_BUMP_AND_READ_SQL = (
+    "UPDATE units SET version = version + 1, updated_at = $3 "
+    "WHERE store_id = $1 AND id = $2 AND removed_at IS NULL "
+    f"RETURNING {', '.join(Unit.__table__.columns.keys())}"
+)
+_BUMPED = "recon_units_bumped_for_append"
+
+
+def _bumped_for_append(session: AsyncSession) -> set[uuid.UUID]:
+    """The units `get_unit_to_append` bumped in this transaction whose row is still to come."""
+    root = session.sync_session.get_transaction()
+    held: tuple[object, set[uuid.UUID]] | None = session.info.get(_BUMPED)
+    if held is None or held[0] is not root:
+        held = session.info[_BUMPED] = (root, set())
+    return held[1]
+
+
 @functools.cache
 def _unit_query(
     children: tuple[str, ...] | None, *, by_id: bool, include_removed: bool
@@ -200,32 +250,50 @@ async def _commit_appended(
 
     The version bump (checked against the row) and the INSERT go as one plain statement:
     the ORM's flush of the same two cost several times the statements themselves, on the
-    path every text that adds a note takes. The row then sits in the session like a loaded
-    one. A session with other changes waiting is flushed the ORM's way, so nothing pending
-    is written out of order.
+    path every text that adds a note takes. A unit read by `get_unit_to_append` is bumped
+    already: only the INSERT is left, written with the transaction's events when it defers
+    them. The row then sits in the session like a loaded one. A session with other changes
+    waiting is flushed the ORM's way, so nothing pending is written out of order.
     """
+    bumped = _bumped_for_append(session)
     if session.new or session.dirty or session.deleted:
+        bumped.discard(unit.id)
         session.add(row)
         _keep_current(unit, collection, row)
         await _commit_change(session, unit, cause, events)
         return
-    at = cause.when()
     columns = tuple(row.__table__.columns.keys())
-    statement = _bump_and_insert_sql(row.__tablename__, columns)
-    connection = await pg.driver(session)
-    with pg.refused_values(statement):
-        status = await connection.execute(
-            statement, unit.id, unit.version, at, *(row.__dict__[name] for name in columns)
-        )
-    if status != "INSERT 0 1":
-        raise StaleUnit(stock_number=unit.stock_number, expected=None, actual=None)
-    set_committed_value(unit, "version", unit.version + 1)
-    set_committed_value(unit, "updated_at", at)
+    values = tuple(row.__dict__[name] for name in columns)
+    if unit.id in bumped:
+        # Read for this change with its version bumped: only the row is left to write.
+        bumped.discard(unit.id)
+        insert = functools.partial(_insert_sql, row.__tablename__, columns)
+        if not queue_with_events(session, RowWrite(insert, values)):
+            connection = await pg.driver(session)
+            with pg.refused_values(insert(1)):
+                await connection.execute(insert(1), *values)
+    else:
+        at = cause.when()
+        statement = _bump_and_insert_sql(row.__tablename__, columns)
+        connection = await pg.driver(session)
+        with pg.refused_values(statement):
+            status = await connection.execute(statement, unit.id, unit.version, at, *values)
+        if status != "INSERT 0 1":
+            raise StaleUnit(stock_number=unit.stock_number, expected=None, actual=None)
+        set_committed_value(unit, "version", unit.version + 1)
+        set_committed_value(unit, "updated_at", at)
     make_transient_to_detached(row)
     session.add(row)
     if collection not in inspect(unit).unloaded:
         set_committed_value(unit, collection, [*getattr(unit, collection), row])
     await _log(session, unit, cause, events)
+
+
+@functools.cache
+def _insert_sql(table: str, columns: tuple[str, ...], first: int) -> str:
+    """A child row's INSERT, its parameters numbered from `first`."""
+    values = ", ".join(f"${n}" for n in range(first, first + len(columns)))
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({values})"
 
 
 @functools.cache
