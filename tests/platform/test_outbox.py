@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from recon.db.models import Outbox, Unit, UnitEvent
@@ -122,6 +122,26 @@ class TestPublishedRows:
             async with asyncio.timeout(15):
                 while await waiting():
                     await asyncio.sleep(0.05)
+
+    async def test_the_relay_vacuums_the_outbox_as_rows_are_deleted(
+        self, sessions: async_sessionmaker[AsyncSession], settings: Settings, nats_client
+    ) -> None:
+        async def vacuums() -> int:
+            async with sessions() as session:
+                count = await session.scalar(
+                    text("SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = 'outbox'")
+                )
+            return int(count or 0)
+
+        store = await make_store(sessions)
+        before = await vacuums()
+        async with running_relay(settings.asyncpg_dsn, settings.nats_url, vacuum_every=3):
+            for _ in range(4):
+                await make_unit(sessions, store)
+            assert len(await wait_for_events(nats_client, store.slug, 4)) == 4
+            async with asyncio.timeout(15):
+                while await vacuums() == before:
+                    await asyncio.sleep(0.1)
 
 
 class TestNatsOutage:

@@ -42,7 +42,10 @@ class OutboxRelay:
     publish_timeout: float = 5.0
     max_backoff: float = 5.0
     linger_seconds: float = 0.05
+    # Rows deleted between the relay's own VACUUMs of the outbox (see `_tidy`).
+    vacuum_every: int = 20_000
     active: bool = False
+    _deleted: int = 0
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _publisher: BatchPublisher | None = None
 
@@ -93,6 +96,7 @@ class OutboxRelay:
                 # not delete them again.
                 acked = []
                 acked = await self._publish(connection, rows)
+                await self._tidy(connection)
                 if len(rows) == self.batch_size:
                     continue
                 if acked and not await self._woken_within(self.linger_seconds):
@@ -114,8 +118,19 @@ class OutboxRelay:
                 await self._wake.wait()
         return self._wake.is_set()
 
+    async def _tidy(self, connection: asyncpg.Connection) -> None:
+        """VACUUM the outbox every `vacuum_every` rows deleted. Every event passes through it,
+        so its deleted rows pile up far faster than autovacuum (a pass a minute at most)
+        clears them, and each read walks their dead index entries before the live rows (at
+        300 texts/s, ~50,000 a minute). A VACUUM of a table this small takes milliseconds."""
+        if self._deleted < self.vacuum_every:
+            return
+        self._deleted = 0
+        await connection.execute("VACUUM outbox")
+
     async def _read(self, connection: asyncpg.Connection, *, deleting: list[int]) -> list[Any]:
         """Delete `deleting` (acknowledged rows) and read the oldest of the other rows."""
+        self._deleted += len(deleting)
         # The SELECT sees the table as it was before the DELETE beside it, hence the filter.
         return await connection.fetch(
             """
@@ -129,6 +144,7 @@ class OutboxRelay:
 
     async def _delete(self, connection: asyncpg.Connection, acked: list[int]) -> None:
         if acked:
+            self._deleted += len(acked)
             await connection.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", acked)
 
     async def _publish(self, connection: asyncpg.Connection, rows: list[Any]) -> list[int]:
