@@ -140,6 +140,24 @@ class TestAppliedText:
         assert text.status == "ignored"
         assert await stage_of(sessions, unit) == "detail"
 
+    @pytest.mark.parametrize(
+        ("body", "media"),
+        [("thanks", ("https://api.twilio.com/media/ME9",)), ("Disliked “2231 done”", ())],
+        ids=["a picture placed on no car", "a reaction disputing a reply"],
+    )
+    async def test_what_looks_like_small_talk_but_is_not_goes_to_review(
+        self, phone: Phone, sessions: Sessions, body: str, media: tuple[str, ...]
+    ) -> None:
+        store, detailer, _ = await detail_car(sessions)
+
+        reply = await phone.text(
+            from_number=detailer.phone, to_number=store.sms_number, body=body, media=media
+        )
+
+        assert reply == replies.FOR_REVIEW
+        (text, _answer) = await messages_of(sessions, store.id)
+        assert text.status == "needs_review"
+
     async def test_a_text_nobody_could_read_goes_to_review(
         self, phone: Phone, sessions: Sessions
     ) -> None:

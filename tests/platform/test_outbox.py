@@ -143,6 +143,22 @@ class TestPublishedRows:
                 while await vacuums() == before:
                     await asyncio.sleep(0.1)
 
+    async def test_its_vacuum_never_waits_behind_another(
+        self, sessions: async_sessionmaker[AsyncSession], settings: Settings, nats_client
+    ) -> None:
+        store = await make_store(sessions)
+        async with (
+            sessions() as holder,
+            running_relay(settings.asyncpg_dsn, settings.nats_url, vacuum_every=1),
+        ):
+            # What ANALYZE, another VACUUM or an index build hold on the table.
+            await holder.execute(text("LOCK TABLE outbox IN SHARE UPDATE EXCLUSIVE MODE"))
+            for _ in range(3):
+                await make_unit(sessions, store)
+            # Each read is followed by a VACUUM that would wait for the lock above.
+            assert len(await wait_for_events(nats_client, store.slug, 3, timeout=5)) == 3
+            await holder.rollback()
+
 
 class TestNatsOutage:
     async def test_changes_made_while_nats_is_down_arrive_exactly_once(

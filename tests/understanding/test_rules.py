@@ -1407,6 +1407,22 @@ class TestRulesFromTheFourthHeldOutCorpus:
         assert not result.commands and result.question is None
         assert result.not_understood is None
 
+    @pytest.mark.parametrize(
+        ("text", "small_talk"),
+        [
+            ("thanks!", True),
+            ("Liked “2231 done”", True),
+            ("Disliked “2231 done”", False),
+            ("Questioned “4003: to frontline”", False),
+            ("the thing w the stuff", False),
+        ],
+    )
+    def test_small_talk_is_told_apart_from_what_a_person_should_see(
+        self, text: str, small_talk: bool
+    ) -> None:
+        result = read(text, "technician")
+        assert not result.commands and result.small_talk is small_talk
+
     def test_small_talk_beside_news_keeps_the_news(self) -> None:
         assert only(read("good morning, 2232 done lol", "detailer")).stage == Stage.DETAIL
         result = read("omw to maaco to grab 4900", "porter")

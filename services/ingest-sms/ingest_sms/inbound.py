@@ -212,16 +212,17 @@ class SmsIngest:
         if numbers is None:
             log.warning("text to %r: not a phone number; ignored", inbound.to_number)
             return Handled(None)
+        # The store's turn is waited for without a limit, as its lock in Postgres would be (a
+        # text held after ADMIT_SECONDS would only queue on that lock to be stored).
         turn = self._turn_of(numbers[0])
+        await turn.acquire()
         try:
             async with asyncio.timeout(ADMIT_SECONDS):
-                await turn.acquire()
-                try:
-                    await self.slots.acquire()
-                except BaseException:
-                    turn.release()
-                    raise
-        except TimeoutError:
+                await self.slots.acquire()
+        except BaseException as exc:
+            turn.release()
+            if not isinstance(exc, TimeoutError):
+                raise
             log.warning("busy: text from %s stored to apply when there is room", numbers[1])
             return await self._keep(inbound, numbers, status="received", reply=replies.HELD)
         try:
@@ -324,8 +325,14 @@ class SmsIngest:
                 if message.status != "received":
                     reply = await _stored_reply(session, message)
                     return Handled(reply, message.id, message.status)
+            # A first copy still waiting to be applied is understood as of when it came.
             understood = await self._understand(
-                session, sender, body=inbound.body, media=inbound.media_urls, at=at
+                session,
+                sender,
+                body=message.body,
+                media=message.media_urls,
+                at=message.created_at,
+                message_id=message.id,
             )
             return await self._carry_out(session, sender, message, understood, answer=True)
 
@@ -627,8 +634,12 @@ async def _apply(
         # Why it changed nothing, in the interpreter's words ("I read a 'not' in that…",
         # "Waiting on what?"): a person may want to look.
         return interpretation.not_understood, "needs_review", [], []
-    # Nothing to do and nothing amiss: small talk ("thanks", "on my way"), a tapback.
-    return replies.NOTHING_TO_CHANGE, "ignored", [], []
+    if interpretation.small_talk and not message.media_urls:
+        # Nothing to do and nothing amiss: "thanks", "on my way", a tapback.
+        return replies.NOTHING_TO_CHANGE, "ignored", [], []
+    # Nothing the interpreter could explain (pictures it could place on no one car, a
+    # reaction disputing a reply): a person looks.
+    return replies.FOR_REVIEW, "needs_review", [], []
 
 
 async def _account(

@@ -25,6 +25,7 @@ APOLOGY = (
 BUSY = "That car was being changed at the same moment. Nothing changed; please text again."
 HELD = "Got it. The board is busy right now: your text is saved and will be applied in a minute."
 NOTHING_TO_CHANGE = "Got it. Nothing to change on the board."
+FOR_REVIEW = "Nothing changed yet: a manager will look at your text."
 NOTHING_TO_UNDO = "Nothing to undo: no change of yours in the last 15 minutes."
 
 

@@ -259,6 +259,9 @@ class Interpretation(BaseModel):
     commands: list[Command] = Field(default_factory=list)
     question: Question | None = None
     not_understood: str | None = None
+    # Nothing to do and nothing amiss: small talk ("thanks", "on my way") or a phone's
+    # reaction to an earlier text that does not dispute it ("Liked …", not "Disliked …").
+    small_talk: bool = False
     unknown_numbers: list[str] = Field(default_factory=list)
     # Every unit the text named or was resolved to, in order: where MMS photos attach.
     units: list[UnitRef] = Field(default_factory=list)

@@ -123,6 +123,8 @@ _TAPBACK_RE = re.compile(
     r"\s*$",
     re.I | re.S,
 )
+# Reactions that dispute what they react to: a person should look.
+_DISPUTING_TAPBACK_RE = re.compile(r"^\s*(?:disliked|questioned|reacted (?:👎|❓|❔|\?))", re.I)
 _ALSO_WORDS = frozenset({"too", "also", "tambien", "aswell"})
 _WHO_WORDS = frozenset({"who", "who's", "whos", "whose", "who’s"})
 _BODY_EDGE = frozenset({"on", "for", "to", "of", ",", ":", "-", "in", "at", "about"})
@@ -139,7 +141,7 @@ def interpret(
         return Interpretation(commands=[keyword])
     if _TAPBACK_RE.match(text):
         # A phone's reaction to an earlier text ("Liked “2231 done”") repeats it: not new news.
-        return Interpretation(commands=[])
+        return Interpretation(small_talk=not _DISPUTING_TAPBACK_RE.match(text))
     assembly = _Assembly(index, sender, context)
     for line_number, line in enumerate(split_lines(text)):
         line = _without_fyi_before_report(line)
@@ -859,10 +861,13 @@ class _Assembly:
             UnitRef(unit_id=u, stock_number=self.index.unit(u).stock_number)
             for u in sorted(self.unit_order, key=self.unit_order.__getitem__)
         ]
+        not_understood = None if commands or self.question else self._explanation()
+        nothing_asked = not commands and self.question is None and not_understood is None
         return Interpretation(
             commands=commands,
             question=self.question,
-            not_understood=None if commands or self.question else self._explanation(),
+            not_understood=not_understood,
+            small_talk=nothing_asked and self.quiet and not self.unparsed,
             unknown_numbers=self.unknown,
             units=units,
         )
