@@ -325,34 +325,20 @@ class SmsIngest:
                 if message.status != "received":
                     reply = await _stored_reply(session, message)
                     return Handled(reply, message.id, message.status)
-            # A first copy still waiting to be applied is understood as of when it came.
-            understood = await self._understand(
-                session,
-                sender,
-                body=message.body,
-                media=message.media_urls,
-                at=message.created_at,
-                message_id=message.id,
-            )
+            understood = await self._understand(session, sender, message)
             return await self._carry_out(session, sender, message, understood, answer=True)
 
     async def _understand(
-        self,
-        session: AsyncSession,
-        sender: _Sender,
-        *,
-        body: str,
-        media: Sequence[str],
-        at: datetime,
-        message_id: uuid.UUID | None = None,
+        self, session: AsyncSession, sender: _Sender, message: Message
     ) -> _Understood:
-        """What a text sent `at` means to its store, given the sender's recent texts
-        (`message_id`: the text itself, when it is stored already)."""
+        """What a stored text means to its store, as of when it came (a held text, or a first
+        copy still waiting, is read with the sender's texts before it, not after)."""
+        body, media, at = message.body, message.media_urls, message.created_at
         staff = sender.staff
         if staff is None or not staff.active:
             return _Understood("reject")
         flood_limit = self.settings.sms_flood_per_minute
-        history = _history(sender, at=at, this_id=message_id, limit=flood_limit)
+        history = _history(sender, at=at, this_id=message.id, limit=flood_limit)
         if history.flooding:
             return _Understood("flood")
         if not body.strip() and not media:
@@ -522,14 +508,7 @@ class SmsIngest:
                             session, sender, message, status="needs_review", note=note, reply=None
                         )
                         return True
-                    understood = await self._understand(
-                        session,
-                        sender,
-                        body=message.body,
-                        media=message.media_urls,
-                        at=message.created_at,
-                        message_id=message.id,
-                    )
+                    understood = await self._understand(session, sender, message)
                     await self._carry_out(session, sender, message, understood, answer=False)
                     return True
             except Exception as exc:
