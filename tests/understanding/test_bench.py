@@ -1,4 +1,5 @@
-"""The benchmark `make bench` calls runs and reports texts per second."""
+"""The interpretation benchmark `make bench` calls (bench/ingest.py) runs and reports texts per
+second."""
 
 from __future__ import annotations
 
