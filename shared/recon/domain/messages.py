@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections.abc import Sequence
@@ -312,22 +313,15 @@ _COLUMNS = (
     "updated_at",
 )
 _JSON_COLUMNS = frozenset({"media_urls", "interpretation"})
-_VALUES = [f"${n}" for n in range(1, len(_COLUMNS) + 1)]
-
-
-def _insert_sql(first: int) -> str:
-    """The plain INSERT of a message, its parameters (`_COLUMNS`) numbered from `first`."""
-    values = ", ".join(f"${n}" for n in range(first, first + len(_COLUMNS)))
-    return f"INSERT INTO messages ({', '.join(_COLUMNS)}) VALUES ({values})"
-
-
+# The plain INSERT of a message, its parameters (`_COLUMNS`) numbered from `first`.
+_insert_sql = functools.partial(pg.insert_sql, "messages", _COLUMNS)
 _INSERT_SQL = _insert_sql(1)
 # The store's event lock taken by the same statement, before the row is inserted (what
 # lock_store_events does first, in one round trip less).
 _LOCK_AND_INSERT_SQL = (
     "WITH locked AS (SELECT id FROM stores WHERE id = $2 FOR NO KEY UPDATE) "
     f"INSERT INTO messages ({', '.join(_COLUMNS)}) "
-    f"SELECT {', '.join(_VALUES)} FROM locked"
+    f"SELECT {pg.parameters(1, len(_COLUMNS))} FROM locked"
 )
 # A provider retrying a text it already delivered (same MessageSid) stores nothing.
 _UNIQUE_SID = " ON CONFLICT (store_id, provider_sid) WHERE direction = 'inbound' DO NOTHING"
@@ -345,10 +339,7 @@ def _settle_sql(first: int) -> str:
 
 _SETTLE_SQL = _settle_sql(1)
 # A reply stored together with what the text it answers came to: one round trip.
-_SETTLE_AND_INSERT_SQL = (
-    f"WITH settled AS ({_settle_sql(len(_COLUMNS) + 1)}) "
-    f"INSERT INTO messages ({', '.join(_COLUMNS)}) VALUES ({', '.join(_VALUES)})"
-)
+_SETTLE_AND_INSERT_SQL = f"WITH settled AS ({_settle_sql(len(_COLUMNS) + 1)}) {_INSERT_SQL}"
 
 
 async def _insert(

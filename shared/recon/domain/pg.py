@@ -10,7 +10,7 @@ everything the session does.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -48,6 +48,17 @@ def driver_of(session: Session) -> asyncpg.Connection[Any]:
         await_(adapted._start_transaction())
     found: asyncpg.Connection[Any] = raw.driver_connection
     return found
+
+
+def parameters(first: int, count: int) -> str:
+    """`$first, …`: `count` statement parameters numbered from `first`."""
+    return ", ".join(f"${n}" for n in range(first, first + count))
+
+
+def insert_sql(table: str, columns: Sequence[str], first: int = 1) -> str:
+    """A plain one-row INSERT, its values parameters numbered from `first` (a statement may
+    run it beside others, as a WITH query, with parameters of its own before it)."""
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({parameters(first, len(columns))})"
 
 
 @contextmanager

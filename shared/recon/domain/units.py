@@ -267,7 +267,7 @@ async def _commit_appended(
     if unit.id in bumped:
         # Read for this change with its version bumped: only the row is left to write.
         bumped.discard(unit.id)
-        insert = functools.partial(_insert_sql, row.__tablename__, columns)
+        insert = functools.partial(pg.insert_sql, row.__tablename__, columns)
         if not queue_with_events(session, RowWrite(insert, values)):
             connection = await pg.driver(session)
             with pg.refused_values(insert(1)):
@@ -290,17 +290,10 @@ async def _commit_appended(
 
 
 @functools.cache
-def _insert_sql(table: str, columns: tuple[str, ...], first: int) -> str:
-    """A child row's INSERT, its parameters numbered from `first`."""
-    values = ", ".join(f"${n}" for n in range(first, first + len(columns)))
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({values})"
-
-
-@functools.cache
 def _bump_and_insert_sql(table: str, columns: tuple[str, ...]) -> str:
     """Bump the unit's version where it is still the one read ($1 id, $2 version, $3 time),
     then insert the child row ($4…) only if it was: 'INSERT 0 0' means the unit is stale."""
-    values = ", ".join(f"${n}" for n in range(4, 4 + len(columns)))
+    values = pg.parameters(4, len(columns))
     return (
         "WITH bumped AS (UPDATE units SET version = version + 1, updated_at = $3 "
         "WHERE id = $1 AND version = $2 RETURNING id) "
